@@ -78,10 +78,26 @@ static void key(struct gh_log_line *l, const char *k)
     raw(l, ":", 1);
 }
 
+static void begin(struct gh_log_line *l, enum gh_log_level level, const char *msg);
+
 bool gh_log_begin(struct gh_log_line *l, enum gh_log_level level, const char *msg)
 {
     if ((int)level < atomic_load(&log_level))
         return false;
+    begin(l, level, msg);
+    return true;
+}
+
+bool gh_log_begin_lifecycle(struct gh_log_line *l, const char *msg)
+{
+    if (atomic_load(&log_level) == GH_LOG_OFF)
+        return false;
+    begin(l, GH_LOG_INFO, msg);
+    return true;
+}
+
+static void begin(struct gh_log_line *l, enum gh_log_level level, const char *msg)
+{
     l->len = 0;
     l->mark = 0;
     l->truncated = false;
@@ -96,7 +112,6 @@ bool gh_log_begin(struct gh_log_line *l, enum gh_log_level level, const char *ms
     raw(l, head, (size_t)n);
     key(l, "msg");
     json_string(l, msg, strlen(msg));
-    return true;
 }
 
 void gh_log_strn(struct gh_log_line *l, const char *k, const char *value, size_t n)

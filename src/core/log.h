@@ -34,6 +34,9 @@ bool gh_log_parse_level(const char *s, enum gh_log_level *out);
 void gh_log_set_fd(int fd);
 
 bool gh_log_begin(struct gh_log_line *l, enum gh_log_level level, const char *msg);
+/* Lifecycle lines (listening, stopping): written at "info" whatever the level,
+ * unless logging is off, so operators and scripts always see them. */
+bool gh_log_begin_lifecycle(struct gh_log_line *l, const char *msg);
 void gh_log_str(struct gh_log_line *l, const char *key, const char *value);
 void gh_log_strn(struct gh_log_line *l, const char *key, const char *value, size_t n);
 void gh_log_int(struct gh_log_line *l, const char *key, int64_t value);
