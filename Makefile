@@ -5,7 +5,8 @@
 #   make unit                 unit tests of this build only (BUILD=..., SAN=1 honoured)
 #   make SAN=1 BUILD=build/san  AddressSanitizer + UndefinedBehaviorSanitizer build
 #   make fuzz                 libFuzzer harnesses (clang), FUZZ_SECONDS each
-#   make format | lint        clang-format | clang-tidy + cppcheck
+#   make format | lint        clang-format | layer check + cppcheck + clang-tidy
+#   make check-layers         each layer includes only its own and lower layers
 #
 # Every *.c under src/ except src/main.c goes into libgatehouse.a, so a new
 # module needs no Makefile edit; the same holds for tests/unit/**/test_*.c.
@@ -37,7 +38,7 @@ FUZZ_SRCS := $(sort $(wildcard fuzz/fuzz_*.c))
 BENCH_SRCS := $(sort $(wildcard bench/*/bench_*.c))
 BENCH_BINS := $(BENCH_SRCS:%.c=$(BUILD)/%)
 
-.PHONY: all test unit fuzz fuzz-build format lint clean bench-bins
+.PHONY: all test unit fuzz fuzz-build format lint check-layers clean bench-bins
 all: $(BUILD)/gatehouse
 
 $(BUILD)/%.o: %.c
@@ -82,7 +83,10 @@ fuzz: fuzz-build
 format:
 	clang-format -i $$(find src tests/unit fuzz bench -name '*.[ch]')
 
-lint:
+check-layers:
+	@scripts/check-layers.sh
+
+lint: check-layers
 	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
 	  --inline-suppr --suppress=missingIncludeSystem -Isrc src
 	clang-tidy --quiet $(LIB_SRCS) src/main.c -- -std=c11 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS)
