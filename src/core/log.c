@@ -37,6 +37,13 @@ void gh_log_set_fd(int fd)
     atomic_store(&log_fd, fd < 0 ? STDERR_FILENO : fd);
 }
 
+static _Thread_local const char *ctx_request_id;
+
+void gh_log_set_request_id(const char *request_id)
+{
+    ctx_request_id = request_id;
+}
+
 static const char TRUNCATED[] = ",\"truncated\":true";
 
 static void raw(struct gh_log_line *l, const char *p, size_t n)
@@ -112,6 +119,10 @@ static void begin(struct gh_log_line *l, enum gh_log_level level, const char *ms
     raw(l, head, (size_t)n);
     key(l, "msg");
     json_string(l, msg, strlen(msg));
+    if (ctx_request_id) {
+        key(l, "request_id");
+        json_string(l, ctx_request_id, strlen(ctx_request_id));
+    }
 }
 
 void gh_log_strn(struct gh_log_line *l, const char *k, const char *value, size_t n)

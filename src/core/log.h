@@ -33,6 +33,12 @@ bool gh_log_parse_level(const char *s, enum gh_log_level *out);
 /* Redirect output (tests); -1 restores stderr. */
 void gh_log_set_fd(int fd);
 
+/* The request being handled on this thread: while set, every line this
+ * thread logs carries it as "request_id", whichever layer logs.  The HTTP
+ * server sets it around a handler and clears it (NULL) after; the string
+ * must stay valid meanwhile. */
+void gh_log_set_request_id(const char *request_id);
+
 bool gh_log_begin(struct gh_log_line *l, enum gh_log_level level, const char *msg);
 /* Lifecycle lines (listening, stopping): written at "info" whatever the level,
  * unless logging is off, so operators and scripts always see them. */

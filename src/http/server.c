@@ -429,11 +429,13 @@ static void route_and_run(struct gh_server *s, struct gh_req *req)
         req->body = gh_str_n(req->body_buf.data, req->body_buf.len);
     else
         req->body = gh_str_n("", 0);
+    gh_log_set_request_id(req->request_id);
     m.route->handler(req);
     if (req->status == 0) {
         gh_log_msg_str(GH_LOG_ERROR, "http.no_answer", "route", m.route->pattern);
         gh_resp_error(req, 500, NULL, "internal error: the handler produced no answer");
     }
+    gh_log_set_request_id(NULL);
 }
 
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,

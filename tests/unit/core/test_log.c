@@ -87,12 +87,40 @@ static void test_oversized_field_is_dropped_not_cut(void **state)
     json_decref(j);
 }
 
+static void emit_in_request(void)
+{
+    gh_log_set_request_id("req-42");
+    gh_log_msg(GH_LOG_WARN, "inside");
+    gh_log_set_request_id(NULL);
+    gh_log_msg(GH_LOG_WARN, "outside");
+}
+
+static void test_request_id_context_tags_lines(void **state)
+{
+    char *out = capture(emit_in_request);
+    char *nl = strchr(out, '\n');
+    assert_non_null(nl);
+    *nl = '\0';
+    json_error_t e;
+    json_t *first = json_loads(out, 0, &e);
+    json_t *second = json_loads(nl + 1, 0, &e);
+    assert_non_null(first);
+    assert_non_null(second);
+    assert_string_equal(json_string_value(json_object_get(first, "msg")), "inside");
+    assert_string_equal(json_string_value(json_object_get(first, "request_id")), "req-42");
+    assert_string_equal(json_string_value(json_object_get(second, "msg")), "outside");
+    assert_null(json_object_get(second, "request_id"));
+    json_decref(first);
+    json_decref(second);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_line_is_one_json_object),
         cmocka_unit_test(test_filtered_levels_write_nothing),
         cmocka_unit_test(test_oversized_field_is_dropped_not_cut),
+        cmocka_unit_test(test_request_id_context_tags_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
