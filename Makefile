@@ -38,6 +38,7 @@ FUZZ_SRCS := $(sort $(wildcard fuzz/fuzz_*.c))
 BENCH_SRCS := $(sort $(wildcard bench/*/bench_*.c))
 BENCH_BINS := $(BENCH_SRCS:%.c=$(BUILD)/%)
 
+.SECONDARY:
 .PHONY: all test unit fuzz fuzz-build format lint check-layers clean bench-bins
 all: $(BUILD)/gatehouse
 

@@ -1,0 +1,477 @@
+/* gatehouse: the command line.  Each command is one function below that
+ * declares its options, parses them and runs; see `gatehouse --help`. */
+#include "core/cli.h"
+#include "core/log.h"
+#include "core/version.h"
+#include "crypto/keyfile.h"
+#include "crypto/secret.h"
+#include "domain/id.h"
+#include "http/ops.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "store/snapshot.h"
+#include "store/store.h"
+
+#include <microhttpd.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <jansson.h>
+#include <openssl/opensslv.h>
+
+#define EXIT_USAGE 2
+
+static const char *default_db(void)
+{
+    return "gatehouse.db";
+}
+
+#define DB_OPTION(dst)                                                                             \
+    {"db", "GATEHOUSE_DB", "PATH|URL", "database: an SQLite file path (created if missing)",       \
+     GH_OPT_STRING, (dst), 0, 0}
+
+#define KEY_FILE_OPTION(dst)                                                                       \
+    {"key-file", "GATEHOUSE_KEY_FILE", "PATH",                                                     \
+     "server key that secrets are hashed under (created if missing); default: the database "      \
+     "path + \".key\"",                                                                           \
+     GH_OPT_STRING, (dst), 0, 0}
+
+/* Platform-admin API tokens: "ghadm_" + 43 base64url characters. */
+#define ADMIN_TOKEN_PREFIX "ghadm_"
+
+/* The key file defaults to sit beside an SQLite database ("gatehouse.db" →
+ * "gatehouse.db.key"), so a database and its key are backed up and moved
+ * together but never stored in one file; other stores use ./gatehouse.key. */
+static const char *key_file_for(const char *key_file, const char *db, char *buf, size_t len)
+{
+    if (key_file && *key_file)
+        return key_file;
+    const char *path = db;
+    if (strncmp(db, "sqlite:", 7) == 0)
+        path = db + 7;
+    else if (strncmp(db, "file:", 5) == 0)
+        path = db + 5;
+    else if (strstr(db, "://"))
+        path = NULL;
+    if (!path || !*path || strcmp(path, ":memory:") == 0 || (size_t)snprintf(buf, len, "%s.key", path) >= len)
+        return "gatehouse.key";
+    return buf;
+}
+
+static bool load_key(const char *cmd, const char *key_file, uint8_t key[GH_KEY_BYTES])
+{
+    char err[512];
+    bool created;
+    if (!gh_keyfile_load(key_file, true, key, &created, err, sizeof err)) {
+        fprintf(stderr, "%s: %s\n", cmd, err);
+        return false;
+    }
+    if (created) {
+        struct gh_log_line l;
+        if (gh_log_begin_lifecycle(&l, "key.created")) {
+            gh_log_str(&l, "path", key_file);
+            gh_log_str(&l, "note", "back this file up with the database; secrets cannot be checked without it");
+            gh_log_end(&l);
+        }
+    }
+    return true;
+}
+
+static int cli_status(enum gh_cli_result r)
+{
+    return r == GH_CLI_HELP ? EXIT_SUCCESS : EXIT_USAGE;
+}
+
+/* ---- serve -------------------------------------------------------------- */
+
+struct serve_config {
+    struct gh_listen listen;
+    const char *db;
+    long long threads;
+    enum gh_log_level log_level;
+    size_t max_body;
+    size_t max_header;
+    long long conn_timeout;
+    long long max_connections;
+    long long shutdown_grace_ms;
+    const char *key_file;
+};
+
+struct app {
+    struct gh_store *store;
+    struct gh_snapshot_holder *snapshot;
+    uint8_t key[GH_KEY_BYTES];
+    struct gh_ops_probes probes;
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool app_ready(void *ctx, char *why, size_t whylen)
+{
+    struct app *a = ctx;
+    if (!gh_store_ready(a->store, why, whylen))
+        return false;
+    struct gh_snapshot_refresh_stats st;
+    gh_snapshot_refresh_stats(a->snapshot, &st);
+    if (!st.loaded)
+        snprintf(why, whylen, "the in-memory read model has not been loaded from the store");
+    return st.loaded;
+}
+
+static void app_metrics(void *ctx, struct gh_buf *out)
+{
+    struct app *a = ctx;
+    struct gh_snapshot_refresh_stats st;
+    gh_snapshot_refresh_stats(a->snapshot, &st);
+    gh_buf_printf(out,
+                  "# HELP gatehouse_snapshot_age_seconds Time since the in-memory read model was built; a quiet "
+                  "system keeps its snapshot, see gatehouse_snapshot_refresh_failures_total.\n"
+                  "# TYPE gatehouse_snapshot_age_seconds gauge\n"
+                  "gatehouse_snapshot_age_seconds %.3f\n"
+                  "# HELP gatehouse_snapshot_generation Store generation the read model reflects.\n"
+                  "# TYPE gatehouse_snapshot_generation gauge\n"
+                  "gatehouse_snapshot_generation %llu\n"
+                  "# HELP gatehouse_snapshot_loads_total Snapshots loaded from the store and published.\n"
+                  "# TYPE gatehouse_snapshot_loads_total counter\n"
+                  "gatehouse_snapshot_loads_total %llu\n"
+                  "# HELP gatehouse_snapshot_refresh_failures_total Snapshot refreshes whose load failed.\n"
+                  "# TYPE gatehouse_snapshot_refresh_failures_total counter\n"
+                  "gatehouse_snapshot_refresh_failures_total %llu\n"
+                  "# HELP gatehouse_snapshot_last_load_seconds Duration of the last snapshot load and publish.\n"
+                  "# TYPE gatehouse_snapshot_last_load_seconds gauge\n"
+                  "gatehouse_snapshot_last_load_seconds %.6f\n",
+                  (double)gh_snapshot_holder_age_ms(a->snapshot, now_ms()) / 1000.0,
+                  (unsigned long long)gh_snapshot_holder_generation(a->snapshot), (unsigned long long)st.loads,
+                  (unsigned long long)st.failures, (double)st.last_load_us / 1e6);
+    gh_buf_printf(out,
+                  "# HELP gatehouse_store_errors_total Store operations that failed.\n"
+                  "# TYPE gatehouse_store_errors_total counter\n"
+                  "gatehouse_store_errors_total %llu\n"
+                  "# HELP gatehouse_store_generation Committed changes to hot-path data since start.\n"
+                  "# TYPE gatehouse_store_generation gauge\n"
+                  "gatehouse_store_generation %llu\n"
+                  "# HELP gatehouse_build_info Build information.\n"
+                  "# TYPE gatehouse_build_info gauge\n"
+                  "gatehouse_build_info{version=\"%s\",store=\"%s\"} 1\n",
+                  (unsigned long long)gh_store_error_count(a->store),
+                  (unsigned long long)gh_store_generation(a->store), GH_VERSION, gh_store_backend(a->store));
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    struct serve_config c = {
+        .db = default_db(),
+        .threads = 0,
+        .log_level = GH_LOG_INFO,
+        .max_body = 1024 * 1024,
+        .max_header = 16 * 1024,
+        .conn_timeout = 30,
+        .max_connections = 10000,
+        .shutdown_grace_ms = 10000,
+    };
+    strcpy(c.listen.host, "127.0.0.1");
+    c.listen.port = 8080;
+    const struct gh_opt opts[] = {
+        {"listen", "GATEHOUSE_LISTEN", "HOST:PORT", "address to listen on; port 0 picks a free port",
+         GH_OPT_LISTEN, &c.listen, 0, 0},
+        DB_OPTION(&c.db),
+        KEY_FILE_OPTION(&c.key_file),
+        {"threads", "GATEHOUSE_THREADS", "N", "HTTP worker threads; 0 = one per CPU core", GH_OPT_INT, &c.threads, 0,
+         1024},
+        {"log-level", "GATEHOUSE_LOG_LEVEL", "LEVEL", "debug, info (logs every request), warn, error or off",
+         GH_OPT_LOG_LEVEL, &c.log_level, 0, 0},
+        {"max-body", "GATEHOUSE_MAX_BODY", "BYTES", "largest request body accepted (413 beyond)", GH_OPT_SIZE,
+         &c.max_body, 1, 1LL << 30},
+        {"max-header-size", "GATEHOUSE_MAX_HEADER_SIZE", "BYTES", "largest total of request headers (431 beyond)",
+         GH_OPT_SIZE, &c.max_header, 1024, 1 << 20},
+        {"conn-timeout", "GATEHOUSE_CONN_TIMEOUT", "SECONDS", "close connections idle this long", GH_OPT_INT,
+         &c.conn_timeout, 1, 3600},
+        {"max-connections", "GATEHOUSE_MAX_CONNECTIONS", "N", "concurrent connections accepted", GH_OPT_INT,
+         &c.max_connections, 1, 1000000},
+        {"shutdown-grace", "GATEHOUSE_SHUTDOWN_GRACE", "MS",
+         "on SIGTERM/SIGINT, how long requests in flight may take to finish", GH_OPT_INT, &c.shutdown_grace_ms, 0,
+         600000},
+    };
+    char *pos[1];
+    size_t npos;
+    enum gh_cli_result r =
+        gh_cli_parse("gatehouse serve", "gatehouse serve [options]",
+                     "Runs the gatehouse server: management API, token service and authorization check.\n"
+                     "With no options it listens on 127.0.0.1:8080 with the SQLite database ./gatehouse.db.",
+                     opts, sizeof opts / sizeof opts[0], argc, argv, pos, 0, &npos);
+    if (r != GH_CLI_OK)
+        return cli_status(r);
+    gh_log_set_level(c.log_level);
+
+    /* Block the stop signals before any thread exists so every thread
+     * inherits the mask and only sigwait() below sees them. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    char err[512];
+    struct app app = {0};
+    app.store = gh_store_open(c.db, &(struct gh_store_options){.migrate = true}, err, sizeof err);
+    if (!app.store) {
+        fprintf(stderr, "gatehouse serve: %s\n", err);
+        return EXIT_FAILURE;
+    }
+    int version = 0;
+    gh_store_schema_version(app.store, &version);
+    char keybuf[4096];
+    if (!load_key("gatehouse serve", key_file_for(c.key_file, c.db, keybuf, sizeof keybuf), app.key)) {
+        gh_store_close(app.store);
+        return EXIT_FAILURE;
+    }
+    app.snapshot = gh_snapshot_holder_new();
+    if (!gh_snapshot_refresh(app.snapshot, app.store)) {
+        fprintf(stderr, "gatehouse serve: cannot load the store into memory (the log line above says why)\n");
+        gh_snapshot_holder_free(app.snapshot);
+        gh_store_close(app.store);
+        return EXIT_FAILURE;
+    }
+    gh_snapshot_holder_watch(app.snapshot, app.store);
+    app.probes = (struct gh_ops_probes){.ctx = &app, .ready = app_ready, .metrics = app_metrics};
+
+    struct gh_router *router = gh_router_new();
+    if (!gh_ops_register(router, &app.probes)) {
+        fprintf(stderr, "gatehouse serve: internal error: route table conflict\n");
+        return EXIT_FAILURE;
+    }
+    struct gh_server_config sc = {
+        .host = c.listen.host,
+        .port = c.listen.port,
+        .threads = (unsigned)c.threads,
+        .max_body = c.max_body,
+        .max_header = c.max_header,
+        .conn_timeout = (unsigned)c.conn_timeout,
+        .max_connections = (unsigned)c.max_connections,
+    };
+    struct gh_server *server = gh_server_new(&sc, router, &app, err, sizeof err);
+    if (!server || !gh_server_start(server, err, sizeof err)) {
+        fprintf(stderr, "gatehouse serve: %s\n", err);
+        gh_server_free(server);
+        gh_router_free(router);
+        gh_snapshot_holder_unwatch(app.snapshot);
+        gh_snapshot_holder_free(app.snapshot);
+        gh_store_close(app.store);
+        return EXIT_FAILURE;
+    }
+    struct gh_log_line l;
+    if (gh_log_begin_lifecycle(&l, "server.listening")) {
+        gh_log_str(&l, "host", c.listen.host);
+        gh_log_int(&l, "port", gh_server_port(server));
+        gh_log_int(&l, "threads", gh_server_threads(server));
+        gh_log_str(&l, "store", gh_store_backend(app.store));
+        gh_log_int(&l, "schema_version", version);
+        gh_log_str(&l, "version", GH_VERSION);
+        gh_log_end(&l);
+    }
+
+    int sig = 0;
+    sigwait(&stop, &sig);
+    if (gh_log_begin_lifecycle(&l, "server.stopping")) {
+        gh_log_str(&l, "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        gh_log_end(&l);
+    }
+    gh_server_shutdown(server, (unsigned)c.shutdown_grace_ms);
+    gh_server_free(server);
+    gh_router_free(router);
+    gh_snapshot_holder_unwatch(app.snapshot);
+    gh_snapshot_holder_free(app.snapshot);
+    gh_store_close(app.store);
+    explicit_bzero(app.key, sizeof app.key);
+    if (gh_log_begin_lifecycle(&l, "server.stopped"))
+        gh_log_end(&l);
+    return EXIT_SUCCESS;
+}
+
+/* ---- migrate ------------------------------------------------------------ */
+
+static int cmd_migrate(int argc, char **argv)
+{
+    const char *db = default_db();
+    const struct gh_opt opts[] = {DB_OPTION(&db)};
+    char *pos[1];
+    size_t npos;
+    enum gh_cli_result r = gh_cli_parse("gatehouse migrate", "gatehouse migrate [--db PATH]",
+                                        "Creates the database if needed and applies pending schema migrations.\n"
+                                        "Safe to run repeatedly; refuses a database newer than this binary.",
+                                        opts, 1, argc, argv, pos, 0, &npos);
+    if (r != GH_CLI_OK)
+        return cli_status(r);
+    char err[512];
+    struct gh_store *s = gh_store_open(db, &(struct gh_store_options){.migrate = false}, err, sizeof err);
+    if (!s) {
+        fprintf(stderr, "gatehouse migrate: %s\n", err);
+        return EXIT_FAILURE;
+    }
+    int from = 0, to = 0;
+    enum gh_store_rc rc = gh_store_migrate(s, &from, &to, err, sizeof err);
+    gh_store_close(s);
+    if (rc != GH_STORE_OK) {
+        fprintf(stderr, "gatehouse migrate: %s\n", err);
+        return EXIT_FAILURE;
+    }
+    if (from == to)
+        printf("schema is current (version %d)\n", to);
+    else
+        printf("migrated schema from version %d to %d\n", from, to);
+    return EXIT_SUCCESS;
+}
+
+/* ---- admin-token ---------------------------------------------------------- */
+
+/* Creates a platform-admin API token: prints it alone on stdout (so
+ * `TOKEN=$(gatehouse admin-token create)` works) and stores only its keyed
+ * hash; what was done goes to stderr. */
+static int cmd_admin_token(int argc, char **argv)
+{
+    if (argc < 1 || strcmp(argv[0], "create") != 0) {
+        if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
+            printf("usage: gatehouse admin-token create [--db PATH] [--name NAME]\n\n"
+                   "Platform-admin API tokens authenticate operators to the management API\n"
+                   "(Authorization: Bearer <token>).  `gatehouse admin-token create --help` for options.\n");
+            return EXIT_SUCCESS;
+        }
+        fprintf(stderr, "gatehouse admin-token: expected the subcommand 'create' (see gatehouse admin-token --help)\n");
+        return EXIT_USAGE;
+    }
+    const char *db = default_db();
+    const char *name = "admin";
+    const char *key_file = NULL;
+    const struct gh_opt opts[] = {
+        DB_OPTION(&db),
+        KEY_FILE_OPTION(&key_file),
+        {"name", NULL, "NAME", "a label for the token, shown in listings (1-100 characters)", GH_OPT_STRING, &name, 0,
+         0},
+    };
+    char *pos[1];
+    size_t npos;
+    enum gh_cli_result r =
+        gh_cli_parse("gatehouse admin-token create", "gatehouse admin-token create [--db PATH] [--name NAME]",
+                     "Creates a platform-admin API token and prints it once on stdout; only its\n"
+                     "hash is stored, so keep it now.  Use it as `Authorization: Bearer <token>`.",
+                     opts, sizeof opts / sizeof opts[0], argc - 1, argv + 1, pos, 0, &npos);
+    if (r != GH_CLI_OK)
+        return cli_status(r);
+    size_t name_len = strlen(name);
+    if (name_len < 1 || name_len > 100) {
+        fprintf(stderr, "gatehouse admin-token create: --name must be 1 to 100 characters\n");
+        return EXIT_USAGE;
+    }
+
+    char err[512];
+    struct gh_store *s = gh_store_open(db, &(struct gh_store_options){.migrate = true}, err, sizeof err);
+    if (!s) {
+        fprintf(stderr, "gatehouse admin-token create: %s\n", err);
+        return EXIT_FAILURE;
+    }
+    char keybuf[4096];
+    uint8_t key[GH_KEY_BYTES];
+    if (!load_key("gatehouse admin-token create", key_file_for(key_file, db, keybuf, sizeof keybuf), key)) {
+        gh_store_close(s);
+        return EXIT_FAILURE;
+    }
+    char secret[GH_SECRET_SIZE(sizeof ADMIN_TOKEN_PREFIX - 1)];
+    size_t secret_len = gh_secret_generate(ADMIN_TOKEN_PREFIX, secret, sizeof secret);
+    char hash[GH_SECRET_HASH_HEX_LEN + 1];
+    gh_secret_hash(key, sizeof key, secret, secret_len, hash);
+
+    struct gh_arena *arena = gh_arena_new(4096);
+    struct gh_api_token tok = {
+        .id = gh_id_new(arena, GH_ID_API_TOKEN),
+        .kind = GH_TOKEN_KIND_ADMIN,
+        .name = (char *)name,
+        .token_hash = hash,
+        .created_at = (int64_t)time(NULL),
+    };
+    struct gh_tx *tx;
+    enum gh_store_rc rc = gh_store_begin(s, GH_TX_WRITE, &tx);
+    if (rc == GH_STORE_OK) {
+        rc = gh_store_api_token_insert(tx, &tok);
+        if (rc == GH_STORE_OK)
+            rc = gh_store_commit(tx);
+        else {
+            snprintf(err, sizeof err, "%s", gh_store_tx_error(tx));
+            gh_store_rollback(tx);
+        }
+    } else {
+        snprintf(err, sizeof err, "cannot begin a transaction");
+    }
+    int status = EXIT_SUCCESS;
+    if (rc != GH_STORE_OK) {
+        fprintf(stderr, "gatehouse admin-token create: cannot store the token: %s (%s)\n", err,
+                gh_store_rc_name(rc));
+        status = EXIT_FAILURE;
+    } else {
+        printf("%s\n", secret);
+        fflush(stdout);
+        fprintf(stderr, "created platform-admin token %s (name \"%s\"); it is shown only this once\n", tok.id,
+                name);
+    }
+    explicit_bzero(secret, sizeof secret);
+    explicit_bzero(key, sizeof key);
+    gh_arena_free(arena);
+    gh_store_close(s);
+    return status;
+}
+
+/* ---- version, help ------------------------------------------------------ */
+
+static int cmd_version(void)
+{
+    printf("gatehouse %s (libmicrohttpd %s, sqlite %s, jansson %s, %s)\n", GH_VERSION, MHD_get_version(),
+           sqlite3_libversion(), JANSSON_VERSION, OPENSSL_VERSION_TEXT);
+    return EXIT_SUCCESS;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: gatehouse COMMAND [options]\n\n"
+               "gatehouse is an API access-management server: developer portal backend, OAuth2\n"
+               "token service and per-request authorization check for API gateways.\n\n"
+               "commands:\n"
+               "  serve                 run the server (default: 127.0.0.1:8080, ./gatehouse.db)\n"
+               "  migrate               create or upgrade the database schema\n"
+               "  admin-token create    print a new platform-admin API token\n"
+               "  version               print the version\n\n"
+               "`gatehouse COMMAND --help` describes a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    /* Everything gatehouse creates (database, key file, mails) is private. */
+    umask(077);
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "serve") == 0)
+        return cmd_serve(argc - 2, argv + 2);
+    if (strcmp(cmd, "migrate") == 0)
+        return cmd_migrate(argc - 2, argv + 2);
+    if (strcmp(cmd, "admin-token") == 0)
+        return cmd_admin_token(argc - 2, argv + 2);
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0)
+        return cmd_version();
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return EXIT_SUCCESS;
+    }
+    fprintf(stderr, "gatehouse: unknown command '%s' (see gatehouse --help)\n", cmd);
+    return EXIT_USAGE;
+}
