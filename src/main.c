@@ -72,7 +72,8 @@ static bool load_key(const char *cmd, const char *key_file, uint8_t key[GH_KEY_B
     }
     if (created) {
         struct gh_log_line l;
-        if (gh_log_begin_lifecycle(&l, "key.created")) {
+        /* warn: an operator must notice a new key and back it up */
+        if (gh_log_begin(&l, GH_LOG_WARN, "key.created")) {
             gh_log_str(&l, "path", key_file);
             gh_log_str(&l, "note", "back this file up with the database; secrets cannot be checked without it");
             gh_log_end(&l);

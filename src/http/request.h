@@ -54,6 +54,7 @@ struct gh_req {
     int64_t start_ns;
     uint64_t content_length; /* declared, if has_content_length */
     bool has_content_length;
+    bool http11; /* HTTP/1.1 (else 1.0) */
     struct gh_buf body_buf;
     int status; /* 0 until answered */
     size_t resp_bytes;

@@ -360,8 +360,9 @@ static void fill_client(struct gh_req *req)
 }
 
 /* First call: everything that can be decided from the request head. */
-static void request_head(struct gh_server *s, struct gh_req *req, const char *method)
+static void request_head(struct gh_server *s, struct gh_req *req, const char *method, const char *version)
 {
+    req->http11 = strcmp(version, MHD_HTTP_VERSION_1_1) == 0;
     req->method_name = gh_str_c(method);
     req->method = gh_method_parse(req->method_name);
     struct gh_str rid = gh_req_header_str(req, "X-Request-Id");
@@ -390,6 +391,11 @@ static void route_and_run(struct gh_server *s, struct gh_req *req)
     if (hs.bytes > s->cfg.max_header) {
         gh_resp_errorf(req, 431, NULL, "request headers are too large: %zu bytes, the limit is %zu", hs.bytes,
                        s->cfg.max_header);
+        return;
+    }
+    if (req->http11 && !gh_req_header(req, "Host")) {
+        /* RFC 9112 3.2: a server must refuse an HTTP/1.1 request without Host */
+        gh_resp_error(req, 400, NULL, "HTTP/1.1 requests must carry a Host header");
         return;
     }
     if (req->method == GH_METHOD_OTHER) {
@@ -448,7 +454,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         return MHD_NO;
     switch (req->state) {
     case REQ_NEW:
-        request_head(s, req, method);
+        request_head(s, req, method, version);
         if (req->has_content_length && req->content_length > s->cfg.max_body) {
             /* refuse before reading: MHD then closes the connection, which
              * is what a client sending a huge body should get */
