@@ -8,16 +8,18 @@
 /* ---- helpers -------------------------------------------------------------- */
 
 /* Fills err (if any) and returns false, so every refusal is one statement. */
-__attribute__((format(printf, 3, 4))) static bool fail(struct gh_field_error *err,
-                                                       const char *field, const char *fmt, ...)
+static bool fail(struct gh_field_error *err, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static bool fail(struct gh_field_error *err, const char *field, const char *fmt, ...)
 {
-    if (err) {
-        err->field = field;
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
-        va_end(ap);
-    }
+    if (!err)
+        return false;
+    err->field = field;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
     return false;
 }
 
