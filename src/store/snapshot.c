@@ -41,10 +41,21 @@
 
 /* ---- records -------------------------------------------------------------- */
 
+/* An app's subscription to one API, the winner of its (app, API) pair. */
+struct sn_app_sub {
+    const struct gh_api *api;
+    const struct gh_subscription *sub;
+};
+
 struct sn_app {
     struct gh_app app; /* first: see the layout note above */
     const struct gh_org *org;
     struct gh_strlist services;
+    /* By link, for the authz path: sorted by api address; statuses unsorted
+     * (an app has a status towards few providers). */
+    const struct sn_app_sub *subs;
+    const struct gh_access_status_rec *const *statuses;
+    uint32_t n_subs, n_statuses;
 };
 
 struct sn_api_key {
@@ -621,6 +632,67 @@ static void build_services(struct gh_snapshot *s)
     }
 }
 
+static int cmp_app_sub(const void *x, const void *y)
+{
+    uintptr_t a = (uintptr_t)((const struct sn_app_sub *)x)->api;
+    uintptr_t b = (uintptr_t)((const struct sn_app_sub *)y)->api;
+    return a < b ? -1 : a > b;
+}
+
+static struct sn_app *app_record(struct gh_snapshot *s, struct gh_str id)
+{
+    const struct gh_app *app = gh_snapshot_app_by_id(s, id);
+    return app ? &s->apps[(const struct sn_app *)(const void *)app - s->apps] : NULL;
+}
+
+/* Each app's subscriptions (the winner of each pair, API resolved) and
+ * access statuses as arrays hung off the app record, so that the authz path
+ * follows links instead of hashing id strings. */
+static void build_app_links(struct gh_snapshot *s)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint32_t i = 0; i < s->sub_by_pair.n; i++) {
+            const struct sn_entry *e = &s->sub_by_pair.entries[i];
+            struct sn_app *r = app_record(s, e->k1);
+            const struct gh_api *api = gh_snapshot_api_by_id(s, e->k2);
+            if (!r || !api)
+                continue;
+            if (pass == 0) {
+                r->n_subs++;
+            } else {
+                struct sn_app_sub *v = (struct sn_app_sub *)r->subs;
+                v[r->n_subs++] = (struct sn_app_sub){api, e->val};
+            }
+        }
+        for (uint32_t i = 0; i < s->status_by_pair.n; i++) {
+            const struct sn_entry *e = &s->status_by_pair.entries[i];
+            struct sn_app *r = app_record(s, e->k1);
+            if (!r)
+                continue;
+            if (pass == 0)
+                r->n_statuses++;
+            else
+                ((const struct gh_access_status_rec **)r->statuses)[r->n_statuses++] = e->val;
+        }
+        if (pass == 1)
+            break;
+        for (size_t i = 0; i < s->n_apps; i++) {
+            struct sn_app *r = &s->apps[i];
+            if (r->n_subs)
+                r->subs = GH_ARENA_ARRAY(s->arena, struct sn_app_sub, r->n_subs);
+            if (r->n_statuses)
+                r->statuses =
+                    GH_ARENA_ARRAY(s->arena, const struct gh_access_status_rec *, r->n_statuses);
+            r->n_subs = r->n_statuses = 0; /* recounted while filling */
+        }
+    }
+    for (size_t i = 0; i < s->n_apps; i++) {
+        if (s->apps[i].n_subs > 1)
+            qsort((void *)s->apps[i].subs, s->apps[i].n_subs, sizeof(struct sn_app_sub),
+                  cmp_app_sub);
+    }
+}
+
 static void build_active_keys(struct gh_snapshot *s)
 {
     s->active_keys = GH_ARENA_ARRAY(s->arena, const struct gh_signing_key *,
@@ -736,6 +808,7 @@ struct gh_snapshot *gh_snapshot_builder_finish(struct gh_snapshot_builder *b)
                "signing_key_by_kid");
     build_prefix_index(s, &dups);
     build_services(s);
+    build_app_links(s);
     build_active_keys(s);
 
     if (dups.count) {
@@ -889,6 +962,45 @@ const struct gh_strlist *gh_snapshot_app_services(const struct gh_snapshot *s,
     const struct sn_app *r = (const struct sn_app *)(const void *)app;
     assert(r >= s->apps && r < s->apps + s->n_apps);
     return &r->services;
+}
+
+const struct gh_subscription *gh_snapshot_app_subscription(const struct gh_snapshot *s,
+                                                           const struct gh_app *app,
+                                                           const struct gh_api *api)
+{
+    const struct sn_app *r = (const struct sn_app *)(const void *)app;
+    assert(r >= s->apps && r < s->apps + s->n_apps);
+    (void)s;
+    size_t lo = 0, hi = r->n_subs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if ((uintptr_t)r->subs[mid].api < (uintptr_t)api)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < r->n_subs && r->subs[lo].api == api ? r->subs[lo].sub : NULL;
+}
+
+enum gh_access_status gh_snapshot_app_access_status(const struct gh_snapshot *s,
+                                                    const struct gh_app *app,
+                                                    const struct gh_api *api,
+                                                    const struct gh_access_status_rec **rec)
+{
+    const struct sn_app *r = (const struct sn_app *)(const void *)app;
+    assert(r >= s->apps && r < s->apps + s->n_apps);
+    (void)s;
+    const struct gh_access_status_rec *found = NULL;
+    if (api->org_id) {
+        struct gh_str provider = gh_str_c(api->org_id);
+        for (uint32_t i = 0; i < r->n_statuses && !found; i++) {
+            if (gh_str_eq_c(provider, r->statuses[i]->provider_org_id))
+                found = r->statuses[i];
+        }
+    }
+    if (rec)
+        *rec = found;
+    return found ? found->status : GH_ACCESS_GREEN;
 }
 
 const struct gh_app *gh_snapshot_api_key_app(const struct gh_snapshot *s,

@@ -19,6 +19,9 @@
  *   app = gh_snapshot_app_by_client_id(s, client_id);   (valid until release)
  *   gh_snapshot_release(holder, s);
  *
+ * gh_snapshot_refresh() loads from the store and publishes; with
+ * gh_snapshot_holder_watch() it runs after every committed change.
+ *
  * Pointers returned by lookups point into the snapshot and stay valid until
  * the reader releases it.  A thread holds at most one snapshot of a given
  * holder at a time (acquire, use, release; no nesting). */
@@ -115,6 +118,17 @@ const struct gh_org *gh_snapshot_app_org(const struct gh_snapshot *s, const stru
  * token's `services` claim carries. */
 const struct gh_strlist *gh_snapshot_app_services(const struct gh_snapshot *s,
                                                   const struct gh_app *app);
+/* The same answers as gh_snapshot_subscription(s, app->id, api->id) and
+ * gh_snapshot_access_status(s, app->id, api->org_id, rec), by following
+ * links from the app instead of hashing ids: fewer cache misses on the
+ * authz path (bench/snapshot).  app and api come from lookups on s. */
+const struct gh_subscription *gh_snapshot_app_subscription(const struct gh_snapshot *s,
+                                                           const struct gh_app *app,
+                                                           const struct gh_api *api);
+enum gh_access_status gh_snapshot_app_access_status(const struct gh_snapshot *s,
+                                                    const struct gh_app *app,
+                                                    const struct gh_api *api,
+                                                    const struct gh_access_status_rec **rec);
 const struct gh_app *gh_snapshot_api_key_app(const struct gh_snapshot *s,
                                              const struct gh_api_key *key);
 const struct gh_app *gh_snapshot_certificate_app(const struct gh_snapshot *s,

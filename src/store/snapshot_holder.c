@@ -126,7 +126,7 @@ static void reclaim_locked(struct gh_snapshot_holder *h)
 {
     if (!h->retired)
         return;
-    const struct gh_snapshot *hazards[GH_SNAPSHOT_MAX_READERS];
+    const struct gh_snapshot *hazards[GH_SNAPSHOT_MAX_READERS] = {0};
     size_t n = 0;
     for (int i = 0; i < GH_SNAPSHOT_MAX_READERS; i++) {
         const struct gh_snapshot *s = atomic_load(&h->slots[i].snap);
