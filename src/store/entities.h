@@ -16,7 +16,7 @@
  * into the caller's arena: *out lives as long as the arena.  A list answers
  * an arena array in *out (NULL when *n is 0).  Writes to data the hot-path
  * snapshot holds (orgs, apis, plans, apps, api keys, certificates,
- * subscriptions, access statuses, signing keys, opaque tokens, revoked jtis)
+ * subscriptions, access statuses, signing keys, revoked jtis)
  * mark the transaction touched (gh_store_tx_touch), so committing it
  * rebuilds the snapshot.  Counts and "affected rows" are int64_t.
  * When the engine refuses a statement (a constraint: CONFLICT; a lock: BUSY;

@@ -1,6 +1,8 @@
 /* What the token service keeps (store/entities.h): signing keys, opaque
- * access tokens and the jti deny-list of revoked JWTs.  All of it is
- * snapshot data, so every successful write touches the transaction. */
+ * access tokens and the jti deny-list of revoked JWTs.  Signing keys and
+ * revoked jtis are snapshot data, so their writes touch the transaction.
+ * Opaque tokens are not: one is written per token issued, and reloading the
+ * snapshot for each would put a full reload on the token endpoint's path. */
 #include "store/rowmap.h"
 
 static const struct gh_col signing_key_cols[] = {
@@ -91,7 +93,7 @@ enum gh_store_rc gh_store_signing_key_list(struct gh_tx *tx, const struct gh_pag
 
 enum gh_store_rc gh_store_opaque_token_insert(struct gh_tx *tx, const struct gh_opaque_token *t)
 {
-    return gh_store_touch_if_ok(tx, gh_rowmap_insert(tx, &opaque_tokens, t));
+    return gh_rowmap_insert(tx, &opaque_tokens, t);
 }
 
 enum gh_store_rc gh_store_opaque_token_get(struct gh_tx *tx, const char *token_hash,
@@ -105,9 +107,9 @@ enum gh_store_rc gh_store_opaque_token_revoke(struct gh_tx *tx, const char *toke
 {
     struct gh_param p[] = {GH_PINT(at), GH_PTEXT(token_hash)};
     int64_t changed = 0;
-    enum gh_store_rc rc = exec_touching(
-        tx, "UPDATE opaque_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at = 0", p,
-        GH_NPARAMS(p), &changed);
+    enum gh_store_rc rc =
+        gh_rowmap_exec(tx, "UPDATE opaque_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at = 0",
+                       p, GH_NPARAMS(p), &changed);
     if (rc != GH_STORE_OK || changed > 0)
         return rc;
     /* Nothing changed: already revoked (fine) or no such token. */
@@ -123,8 +125,12 @@ enum gh_store_rc gh_store_opaque_token_revoke(struct gh_tx *tx, const char *toke
 enum gh_store_rc gh_store_opaque_token_purge_expired(struct gh_tx *tx, int64_t now, int64_t *purged)
 {
     struct gh_param p[] = {GH_PINT(now)};
-    return exec_touching(tx, "DELETE FROM opaque_tokens WHERE expires_at <= ?", p, GH_NPARAMS(p),
-                         purged);
+    int64_t n = 0;
+    enum gh_store_rc rc = gh_rowmap_exec(tx, "DELETE FROM opaque_tokens WHERE expires_at <= ?", p,
+                                         GH_NPARAMS(p), &n);
+    if (purged)
+        *purged = rc == GH_STORE_OK ? n : 0;
+    return rc;
 }
 
 enum gh_store_rc gh_store_opaque_token_list(struct gh_tx *tx, const struct gh_page *page,
