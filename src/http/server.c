@@ -583,9 +583,13 @@ struct gh_server *gh_server_new(const struct gh_server_config *cfg, struct gh_ro
         close(fd);
         return NULL;
     }
-    struct sockaddr_storage bound;
+    struct sockaddr_storage bound = {0};
     socklen_t blen = sizeof bound;
-    getsockname(fd, (struct sockaddr *)&bound, &blen);
+    if (getsockname(fd, (struct sockaddr *)&bound, &blen) != 0) {
+        snprintf(err, errlen, "cannot read the bound address of %s: %s", cfg->host, strerror(errno));
+        close(fd);
+        return NULL;
+    }
     struct gh_server *s = gh_xcalloc(1, sizeof *s);
     s->cfg = *cfg;
     if (s->cfg.threads == 0) {
@@ -595,8 +599,15 @@ struct gh_server *gh_server_new(const struct gh_server_config *cfg, struct gh_ro
     s->router = router;
     s->app = app;
     s->listen_fd = fd;
-    s->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
-                                                 : ((struct sockaddr_in *)&bound)->sin_port);
+    if (bound.ss_family == AF_INET6) {
+        struct sockaddr_in6 a6;
+        memcpy(&a6, &bound, sizeof a6);
+        s->port = ntohs(a6.sin6_port);
+    } else {
+        struct sockaddr_in a4;
+        memcpy(&a4, &bound, sizeof a4);
+        s->port = ntohs(a4.sin_port);
+    }
     s->metrics = gh_metrics_new(gh_router_count(router));
     return s;
 }
