@@ -9,6 +9,7 @@
  * most one catch-all; a node that ends a pattern carries its routes. */
 struct node {
     char *segment; /* literal text, or the parameter name */
+    size_t seglen;
     struct node **children;
     size_t nchildren;
     struct node *param;
@@ -74,6 +75,7 @@ static struct node *node_new(const char *seg, size_t n)
 {
     struct node *c = gh_xcalloc(1, sizeof *c);
     c->segment = gh_xstrndup(seg, n);
+    c->seglen = n;
     return c;
 }
 
@@ -174,7 +176,9 @@ static const struct node *match_node(const struct node *n, const char *p, const 
     if (len > 0) {
         for (size_t i = 0; i < n->nchildren; i++) {
             const struct node *c = n->children[i];
-            if (strncmp(c->segment, p, len) == 0 && c->segment[len] == '\0') {
+            /* lengths first: a request path may contain NUL bytes (a decoded
+             * %00), so the segment is not a C string */
+            if (c->seglen == len && memcmp(c->segment, p, len) == 0) {
                 const struct node *hit = match_node(c, next, end, m);
                 if (hit)
                     return hit;

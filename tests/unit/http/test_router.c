@@ -76,6 +76,21 @@ static void test_match_table(void **state)
     gh_router_free(r);
 }
 
+/* A path with a NUL byte inside a segment (a decoded %00): "/api\0…" must
+ * not match the "api" node by C-string comparison, nor read past it. */
+static void test_nul_byte_in_segment_does_not_match_prefix(void **state)
+{
+    struct gh_router *r = fixture();
+    static const char path[] = "/api\0\0\0/v1/orgs";
+    struct gh_route_match m;
+    enum gh_route_result got = gh_router_match(r, GH_GET, gh_str_n(path, sizeof path - 1), &m);
+    assert_int_equal(got, GH_ROUTE_NOT_FOUND);
+    static const char path2[] = "/heal\0thz";
+    got = gh_router_match(r, GH_GET, gh_str_n(path2, sizeof path2 - 1), &m);
+    assert_int_equal(got, GH_ROUTE_NOT_FOUND);
+    gh_router_free(r);
+}
+
 static void test_allow_lists_the_path_methods(void **state)
 {
     struct gh_router *r = fixture();
@@ -108,6 +123,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_match_table),
+        cmocka_unit_test(test_nul_byte_in_segment_does_not_match_prefix),
         cmocka_unit_test(test_allow_lists_the_path_methods),
         cmocka_unit_test(test_bad_and_duplicate_patterns_are_refused),
     };
