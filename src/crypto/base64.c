@@ -76,8 +76,7 @@ static bool decode(const char *in, size_t n, bool url, uint8_t *out, size_t out_
     return true;
 }
 
-bool gh_base64url_decode(const char *in, size_t n, uint8_t *out, size_t out_cap,
-                         size_t *out_len)
+bool gh_base64url_decode(const char *in, size_t n, uint8_t *out, size_t out_cap, size_t *out_len)
 {
     return decode(in, n, true, out, out_cap, out_len);
 }
@@ -88,12 +87,11 @@ bool gh_base64_decode(const char *in, size_t n, uint8_t *out, size_t out_cap, si
     if (n >= 1 && in[n - 1] == '=')
         pad = (n >= 2 && in[n - 2] == '=') ? 2 : 1;
     if (pad) {
-        /* Padding only completes the last quantum: "YQ==" and "YWI=". */
+        /* Padding only completes the last quantum ("YQ==", "YWI="), so the
+         * whole input is quanta; any '=' left before it is refused below. */
         if (n % 4 != 0)
             return false;
         n -= pad;
-        if (n % 4 != 4 - pad)
-            return false;
     }
     return decode(in, n, false, out, out_cap, out_len);
 }

@@ -23,8 +23,7 @@ size_t gh_base64url_encode(const void *in, size_t n, char *out);
 /* Decodes n base64url characters (no padding) into out, which has room for
  * out_cap bytes; *out_len receives the decoded length.  False when the input
  * is not canonical unpadded base64url or out_cap is too small. */
-bool gh_base64url_decode(const char *in, size_t n, uint8_t *out, size_t out_cap,
-                         size_t *out_len);
+bool gh_base64url_decode(const char *in, size_t n, uint8_t *out, size_t out_cap, size_t *out_len);
 
 /* Decodes standard base64: padded ("YQ==") or, as some clients send it,
  * unpadded ("YQ").  Same strictness and out contract as gh_base64url_decode;

@@ -35,8 +35,8 @@ static _Thread_local struct hash_thread *hash_tls;
 static _Noreturn void crypto_failure(const char *what)
 {
     char line[128];
-    int len = snprintf(line, sizeof line, "{\"level\":\"error\",\"msg\":\"crypto failure\",\"op\":\"%s\"}\n",
-                       what);
+    int len = snprintf(line, sizeof line,
+                       "{\"level\":\"error\",\"msg\":\"crypto failure\",\"op\":\"%s\"}\n", what);
     if (len > 0)
         (void)!write(STDERR_FILENO, line, (size_t)len);
     abort();

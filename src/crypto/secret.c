@@ -16,7 +16,7 @@ size_t gh_secret_generate(const char *prefix, char *out, size_t out_len)
         return 0;
     uint8_t raw[GH_SECRET_RANDOM_BYTES];
     gh_random_bytes(raw, sizeof raw);
-    memcpy(out, prefix, plen);
+    memcpy(out, prefix, plen + 1); /* the NUL is overwritten next */
     size_t n = gh_base64url_encode(raw, sizeof raw, out + plen);
     OPENSSL_cleanse(raw, sizeof raw);
     return plen + n;

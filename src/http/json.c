@@ -48,7 +48,7 @@ static size_t json_depth(const char *s, size_t n)
 json_t *gh_json_parse_object(const char *body, size_t len, struct gh_json_error *err)
 {
     if (len > GH_JSON_MAX_BYTES) {
-        fail(err, NULL, "request body is larger than %d bytes", GH_JSON_MAX_BYTES);
+        fail(err, NULL, "request body is larger than %zu bytes", GH_JSON_MAX_BYTES);
         return NULL;
     }
     if (len == 0) {
@@ -75,8 +75,7 @@ json_t *gh_json_parse_object(const char *body, size_t len, struct gh_json_error 
     return root;
 }
 
-bool gh_json_check_fields(const json_t *obj, const char *const allowed[],
-                          struct gh_json_error *err)
+bool gh_json_check_fields(const json_t *obj, const char *const allowed[], struct gh_json_error *err)
 {
     const char *key;
     json_t *value;
@@ -104,7 +103,7 @@ static json_t *member(const json_t *obj, const char *name, enum gh_json_need nee
                       struct gh_json_error *err)
 {
     json_t *v = json_object_get(obj, name);
-    if (v && json_is_null(v))
+    if (json_is_null(v)) /* false for NULL */
         v = NULL;
     *ok = v || need == GH_JSON_OPTIONAL;
     if (!*ok)
@@ -122,8 +121,7 @@ static size_t utf8_length(const char *s, size_t n)
 }
 
 bool gh_json_string(const json_t *obj, const char *name, enum gh_json_need need, size_t min_len,
-                    size_t max_len, struct gh_arena *arena, char **out,
-                    struct gh_json_error *err)
+                    size_t max_len, struct gh_arena *arena, char **out, struct gh_json_error *err)
 {
     bool ok;
     json_t *v = member(obj, name, need, &ok, err);

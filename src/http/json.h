@@ -24,7 +24,7 @@
 #include "core/arena.h"
 
 #define GH_JSON_MAX_DEPTH 32
-#define GH_JSON_MAX_BYTES (1024 * 1024)
+#define GH_JSON_MAX_BYTES ((size_t)1024 * 1024)
 
 struct gh_json_error {
     const char *field; /* NULL when no single field is to blame */
@@ -51,8 +51,7 @@ bool gh_json_has(const json_t *obj, const char *name);
 /* A string of min_len..max_len characters (Unicode code points), copied
  * NUL-terminated into arena.  *out = NULL when optional and absent. */
 bool gh_json_string(const json_t *obj, const char *name, enum gh_json_need need, size_t min_len,
-                    size_t max_len, struct gh_arena *arena, char **out,
-                    struct gh_json_error *err);
+                    size_t max_len, struct gh_arena *arena, char **out, struct gh_json_error *err);
 
 bool gh_json_bool(const json_t *obj, const char *name, enum gh_json_need need, bool *out,
                   struct gh_json_error *err);
