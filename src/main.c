@@ -31,14 +31,19 @@ static const char *default_db(void)
 }
 
 #define DB_OPTION(dst)                                                                             \
-    {"db", "GATEHOUSE_DB", "PATH|URL", "database: an SQLite file path (created if missing)",       \
-     GH_OPT_STRING, (dst), 0, 0}
+    {                                                                                              \
+        "db", "GATEHOUSE_DB", "PATH|URL", "database: an SQLite file path (created if missing)",    \
+            GH_OPT_STRING, (dst), 0, 0                                                             \
+    }
 
 #define KEY_FILE_OPTION(dst)                                                                       \
-    {"key-file", "GATEHOUSE_KEY_FILE", "PATH",                                                     \
-     "server key that secrets are hashed under (created if missing); default: the database "      \
-     "path + \".key\"",                                                                           \
-     GH_OPT_STRING, (dst), 0, 0}
+    {                                                                                              \
+        "key-file", "GATEHOUSE_KEY_FILE", "PATH",                                                  \
+            "server key that secrets are hashed under (created if missing); default: the "         \
+            "database "                                                                            \
+            "path + \".key\"",                                                                     \
+            GH_OPT_STRING, (dst), 0, 0                                                             \
+    }
 
 /* Platform-admin API tokens: "ghadm_" + 43 base64url characters. */
 #define ADMIN_TOKEN_PREFIX "ghadm_"
@@ -57,7 +62,8 @@ static const char *key_file_for(const char *key_file, const char *db, char *buf,
         path = db + 5;
     else if (strstr(db, "://"))
         path = NULL;
-    if (!path || !*path || strcmp(path, ":memory:") == 0 || (size_t)snprintf(buf, len, "%s.key", path) >= len)
+    if (!path || !*path || strcmp(path, ":memory:") == 0 ||
+        (size_t)snprintf(buf, len, "%s.key", path) >= len)
         return "gatehouse.key";
     return buf;
 }
@@ -75,7 +81,8 @@ static bool load_key(const char *cmd, const char *key_file, uint8_t key[GH_KEY_B
         /* warn: an operator must notice a new key and back it up */
         if (gh_log_begin(&l, GH_LOG_WARN, "key.created")) {
             gh_log_str(&l, "path", key_file);
-            gh_log_str(&l, "note", "back this file up with the database; secrets cannot be checked without it");
+            gh_log_str(&l, "note",
+                       "back this file up with the database; secrets cannot be checked without it");
             gh_log_end(&l);
         }
     }
@@ -133,38 +140,43 @@ static void app_metrics(void *ctx, struct gh_buf *out)
     struct app *a = ctx;
     struct gh_snapshot_refresh_stats st;
     gh_snapshot_refresh_stats(a->snapshot, &st);
-    gh_buf_printf(out,
-                  "# HELP gatehouse_snapshot_age_seconds Time since the in-memory read model was built; a quiet "
-                  "system keeps its snapshot, see gatehouse_snapshot_refresh_failures_total.\n"
-                  "# TYPE gatehouse_snapshot_age_seconds gauge\n"
-                  "gatehouse_snapshot_age_seconds %.3f\n"
-                  "# HELP gatehouse_snapshot_generation Store generation the read model reflects.\n"
-                  "# TYPE gatehouse_snapshot_generation gauge\n"
-                  "gatehouse_snapshot_generation %llu\n"
-                  "# HELP gatehouse_snapshot_loads_total Snapshots loaded from the store and published.\n"
-                  "# TYPE gatehouse_snapshot_loads_total counter\n"
-                  "gatehouse_snapshot_loads_total %llu\n"
-                  "# HELP gatehouse_snapshot_refresh_failures_total Snapshot refreshes whose load failed.\n"
-                  "# TYPE gatehouse_snapshot_refresh_failures_total counter\n"
-                  "gatehouse_snapshot_refresh_failures_total %llu\n"
-                  "# HELP gatehouse_snapshot_last_load_seconds Duration of the last snapshot load and publish.\n"
-                  "# TYPE gatehouse_snapshot_last_load_seconds gauge\n"
-                  "gatehouse_snapshot_last_load_seconds %.6f\n",
-                  (double)gh_snapshot_holder_age_ms(a->snapshot, now_ms()) / 1000.0,
-                  (unsigned long long)gh_snapshot_holder_generation(a->snapshot), (unsigned long long)st.loads,
-                  (unsigned long long)st.failures, (double)st.last_load_us / 1e6);
-    gh_buf_printf(out,
-                  "# HELP gatehouse_store_errors_total Store operations that failed.\n"
-                  "# TYPE gatehouse_store_errors_total counter\n"
-                  "gatehouse_store_errors_total %llu\n"
-                  "# HELP gatehouse_store_generation Committed changes to hot-path data since start.\n"
-                  "# TYPE gatehouse_store_generation gauge\n"
-                  "gatehouse_store_generation %llu\n"
-                  "# HELP gatehouse_build_info Build information.\n"
-                  "# TYPE gatehouse_build_info gauge\n"
-                  "gatehouse_build_info{version=\"%s\",store=\"%s\"} 1\n",
-                  (unsigned long long)gh_store_error_count(a->store),
-                  (unsigned long long)gh_store_generation(a->store), GH_VERSION, gh_store_backend(a->store));
+    gh_buf_printf(
+        out,
+        "# HELP gatehouse_snapshot_age_seconds Time since the in-memory read model was built; a "
+        "quiet "
+        "system keeps its snapshot, see gatehouse_snapshot_refresh_failures_total.\n"
+        "# TYPE gatehouse_snapshot_age_seconds gauge\n"
+        "gatehouse_snapshot_age_seconds %.3f\n"
+        "# HELP gatehouse_snapshot_generation Store generation the read model reflects.\n"
+        "# TYPE gatehouse_snapshot_generation gauge\n"
+        "gatehouse_snapshot_generation %llu\n"
+        "# HELP gatehouse_snapshot_loads_total Snapshots loaded from the store and published.\n"
+        "# TYPE gatehouse_snapshot_loads_total counter\n"
+        "gatehouse_snapshot_loads_total %llu\n"
+        "# HELP gatehouse_snapshot_refresh_failures_total Snapshot refreshes whose load failed.\n"
+        "# TYPE gatehouse_snapshot_refresh_failures_total counter\n"
+        "gatehouse_snapshot_refresh_failures_total %llu\n"
+        "# HELP gatehouse_snapshot_last_load_seconds Duration of the last snapshot load and "
+        "publish.\n"
+        "# TYPE gatehouse_snapshot_last_load_seconds gauge\n"
+        "gatehouse_snapshot_last_load_seconds %.6f\n",
+        (double)gh_snapshot_holder_age_ms(a->snapshot, now_ms()) / 1000.0,
+        (unsigned long long)gh_snapshot_holder_generation(a->snapshot),
+        (unsigned long long)st.loads, (unsigned long long)st.failures,
+        (double)st.last_load_us / 1e6);
+    gh_buf_printf(
+        out,
+        "# HELP gatehouse_store_errors_total Store operations that failed.\n"
+        "# TYPE gatehouse_store_errors_total counter\n"
+        "gatehouse_store_errors_total %llu\n"
+        "# HELP gatehouse_store_generation Committed changes to hot-path data since start.\n"
+        "# TYPE gatehouse_store_generation gauge\n"
+        "gatehouse_store_generation %llu\n"
+        "# HELP gatehouse_build_info Build information.\n"
+        "# TYPE gatehouse_build_info gauge\n"
+        "gatehouse_build_info{version=\"%s\",store=\"%s\"} 1\n",
+        (unsigned long long)gh_store_error_count(a->store),
+        (unsigned long long)gh_store_generation(a->store), GH_VERSION, gh_store_backend(a->store));
 }
 
 static int cmd_serve(int argc, char **argv)
@@ -182,33 +194,35 @@ static int cmd_serve(int argc, char **argv)
     strcpy(c.listen.host, "127.0.0.1");
     c.listen.port = 8080;
     const struct gh_opt opts[] = {
-        {"listen", "GATEHOUSE_LISTEN", "HOST:PORT", "address to listen on; port 0 picks a free port",
-         GH_OPT_LISTEN, &c.listen, 0, 0},
+        {"listen", "GATEHOUSE_LISTEN", "HOST:PORT",
+         "address to listen on; port 0 picks a free port", GH_OPT_LISTEN, &c.listen, 0, 0},
         DB_OPTION(&c.db),
         KEY_FILE_OPTION(&c.key_file),
-        {"threads", "GATEHOUSE_THREADS", "N", "HTTP worker threads; 0 = one per CPU core", GH_OPT_INT, &c.threads, 0,
-         1024},
-        {"log-level", "GATEHOUSE_LOG_LEVEL", "LEVEL", "debug, info (logs every request), warn, error or off",
-         GH_OPT_LOG_LEVEL, &c.log_level, 0, 0},
-        {"max-body", "GATEHOUSE_MAX_BODY", "BYTES", "largest request body accepted (413 beyond)", GH_OPT_SIZE,
-         &c.max_body, 1, 1LL << 30},
-        {"max-header-size", "GATEHOUSE_MAX_HEADER_SIZE", "BYTES", "largest total of request headers (431 beyond)",
-         GH_OPT_SIZE, &c.max_header, 1024, 1 << 20},
-        {"conn-timeout", "GATEHOUSE_CONN_TIMEOUT", "SECONDS", "close connections idle this long", GH_OPT_INT,
-         &c.conn_timeout, 1, 3600},
-        {"max-connections", "GATEHOUSE_MAX_CONNECTIONS", "N", "concurrent connections accepted", GH_OPT_INT,
-         &c.max_connections, 1, 1000000},
+        {"threads", "GATEHOUSE_THREADS", "N", "HTTP worker threads; 0 = one per CPU core",
+         GH_OPT_INT, &c.threads, 0, 1024},
+        {"log-level", "GATEHOUSE_LOG_LEVEL", "LEVEL",
+         "debug, info (logs every request), warn, error or off", GH_OPT_LOG_LEVEL, &c.log_level, 0,
+         0},
+        {"max-body", "GATEHOUSE_MAX_BODY", "BYTES", "largest request body accepted (413 beyond)",
+         GH_OPT_SIZE, &c.max_body, 1, 1LL << 30},
+        {"max-header-size", "GATEHOUSE_MAX_HEADER_SIZE", "BYTES",
+         "largest total of request headers (431 beyond)", GH_OPT_SIZE, &c.max_header, 1024,
+         1 << 20},
+        {"conn-timeout", "GATEHOUSE_CONN_TIMEOUT", "SECONDS", "close connections idle this long",
+         GH_OPT_INT, &c.conn_timeout, 1, 3600},
+        {"max-connections", "GATEHOUSE_MAX_CONNECTIONS", "N", "concurrent connections accepted",
+         GH_OPT_INT, &c.max_connections, 1, 1000000},
         {"shutdown-grace", "GATEHOUSE_SHUTDOWN_GRACE", "MS",
-         "on SIGTERM/SIGINT, how long requests in flight may take to finish", GH_OPT_INT, &c.shutdown_grace_ms, 0,
-         600000},
+         "on SIGTERM/SIGINT, how long requests in flight may take to finish", GH_OPT_INT,
+         &c.shutdown_grace_ms, 0, 600000},
     };
     char *pos[1];
     size_t npos;
-    enum gh_cli_result r =
-        gh_cli_parse("gatehouse serve", "gatehouse serve [options]",
-                     "Runs the gatehouse server: management API, token service and authorization check.\n"
-                     "With no options it listens on 127.0.0.1:8080 with the SQLite database ./gatehouse.db.",
-                     opts, sizeof opts / sizeof opts[0], argc, argv, pos, 0, &npos);
+    enum gh_cli_result r = gh_cli_parse(
+        "gatehouse serve", "gatehouse serve [options]",
+        "Runs the gatehouse server: management API, token service and authorization check.\n"
+        "With no options it listens on 127.0.0.1:8080 with the SQLite database ./gatehouse.db.",
+        opts, sizeof opts / sizeof opts[0], argc, argv, pos, 0, &npos);
     if (r != GH_CLI_OK)
         return cli_status(r);
     gh_log_set_level(c.log_level);
@@ -232,13 +246,16 @@ static int cmd_serve(int argc, char **argv)
     int version = 0;
     gh_store_schema_version(app.store, &version);
     char keybuf[4096];
-    if (!load_key("gatehouse serve", key_file_for(c.key_file, c.db, keybuf, sizeof keybuf), app.key)) {
+    if (!load_key("gatehouse serve", key_file_for(c.key_file, c.db, keybuf, sizeof keybuf),
+                  app.key)) {
         gh_store_close(app.store);
         return EXIT_FAILURE;
     }
     app.snapshot = gh_snapshot_holder_new();
     if (!gh_snapshot_refresh(app.snapshot, app.store)) {
-        fprintf(stderr, "gatehouse serve: cannot load the store into memory (the log line above says why)\n");
+        fprintf(
+            stderr,
+            "gatehouse serve: cannot load the store into memory (the log line above says why)\n");
         gh_snapshot_holder_free(app.snapshot);
         gh_store_close(app.store);
         return EXIT_FAILURE;
@@ -307,14 +324,16 @@ static int cmd_migrate(int argc, char **argv)
     const struct gh_opt opts[] = {DB_OPTION(&db)};
     char *pos[1];
     size_t npos;
-    enum gh_cli_result r = gh_cli_parse("gatehouse migrate", "gatehouse migrate [--db PATH]",
-                                        "Creates the database if needed and applies pending schema migrations.\n"
-                                        "Safe to run repeatedly; refuses a database newer than this binary.",
-                                        opts, 1, argc, argv, pos, 0, &npos);
+    enum gh_cli_result r =
+        gh_cli_parse("gatehouse migrate", "gatehouse migrate [--db PATH]",
+                     "Creates the database if needed and applies pending schema migrations.\n"
+                     "Safe to run repeatedly; refuses a database newer than this binary.",
+                     opts, 1, argc, argv, pos, 0, &npos);
     if (r != GH_CLI_OK)
         return cli_status(r);
     char err[512];
-    struct gh_store *s = gh_store_open(db, &(struct gh_store_options){.migrate = false}, err, sizeof err);
+    struct gh_store *s =
+        gh_store_open(db, &(struct gh_store_options){.migrate = false}, err, sizeof err);
     if (!s) {
         fprintf(stderr, "gatehouse migrate: %s\n", err);
         return EXIT_FAILURE;
@@ -344,10 +363,12 @@ static int cmd_admin_token(int argc, char **argv)
         if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
             printf("usage: gatehouse admin-token create [--db PATH] [--name NAME]\n\n"
                    "Platform-admin API tokens authenticate operators to the management API\n"
-                   "(Authorization: Bearer <token>).  `gatehouse admin-token create --help` for options.\n");
+                   "(Authorization: Bearer <token>).  `gatehouse admin-token create --help` for "
+                   "options.\n");
             return EXIT_SUCCESS;
         }
-        fprintf(stderr, "gatehouse admin-token: expected the subcommand 'create' (see gatehouse admin-token --help)\n");
+        fprintf(stderr, "gatehouse admin-token: expected the subcommand 'create' (see gatehouse "
+                        "admin-token --help)\n");
         return EXIT_USAGE;
     }
     const char *db = default_db();
@@ -356,16 +377,16 @@ static int cmd_admin_token(int argc, char **argv)
     const struct gh_opt opts[] = {
         DB_OPTION(&db),
         KEY_FILE_OPTION(&key_file),
-        {"name", NULL, "NAME", "a label for the token, shown in listings (1-100 characters)", GH_OPT_STRING, &name, 0,
-         0},
+        {"name", NULL, "NAME", "a label for the token, shown in listings (1-100 characters)",
+         GH_OPT_STRING, &name, 0, 0},
     };
     char *pos[1];
     size_t npos;
-    enum gh_cli_result r =
-        gh_cli_parse("gatehouse admin-token create", "gatehouse admin-token create [--db PATH] [--name NAME]",
-                     "Creates a platform-admin API token and prints it once on stdout; only its\n"
-                     "hash is stored, so keep it now.  Use it as `Authorization: Bearer <token>`.",
-                     opts, sizeof opts / sizeof opts[0], argc - 1, argv + 1, pos, 0, &npos);
+    enum gh_cli_result r = gh_cli_parse(
+        "gatehouse admin-token create", "gatehouse admin-token create [--db PATH] [--name NAME]",
+        "Creates a platform-admin API token and prints it once on stdout; only its\n"
+        "hash is stored, so keep it now.  Use it as `Authorization: Bearer <token>`.",
+        opts, sizeof opts / sizeof opts[0], argc - 1, argv + 1, pos, 0, &npos);
     if (r != GH_CLI_OK)
         return cli_status(r);
     size_t name_len = strlen(name);
@@ -375,14 +396,16 @@ static int cmd_admin_token(int argc, char **argv)
     }
 
     char err[512];
-    struct gh_store *s = gh_store_open(db, &(struct gh_store_options){.migrate = true}, err, sizeof err);
+    struct gh_store *s =
+        gh_store_open(db, &(struct gh_store_options){.migrate = true}, err, sizeof err);
     if (!s) {
         fprintf(stderr, "gatehouse admin-token create: %s\n", err);
         return EXIT_FAILURE;
     }
     char keybuf[4096];
     uint8_t key[GH_KEY_BYTES];
-    if (!load_key("gatehouse admin-token create", key_file_for(key_file, db, keybuf, sizeof keybuf), key)) {
+    if (!load_key("gatehouse admin-token create", key_file_for(key_file, db, keybuf, sizeof keybuf),
+                  key)) {
         gh_store_close(s);
         return EXIT_FAILURE;
     }
@@ -420,8 +443,9 @@ static int cmd_admin_token(int argc, char **argv)
     } else {
         printf("%s\n", secret);
         fflush(stdout);
-        fprintf(stderr, "created platform-admin token %s (name \"%s\"); it is shown only this once\n", tok.id,
-                name);
+        fprintf(stderr,
+                "created platform-admin token %s (name \"%s\"); it is shown only this once\n",
+                tok.id, name);
     }
     explicit_bzero(secret, sizeof secret);
     explicit_bzero(key, sizeof key);
@@ -434,8 +458,8 @@ static int cmd_admin_token(int argc, char **argv)
 
 static int cmd_version(void)
 {
-    printf("gatehouse %s (libmicrohttpd %s, sqlite %s, jansson %s, %s)\n", GH_VERSION, MHD_get_version(),
-           sqlite3_libversion(), JANSSON_VERSION, OPENSSL_VERSION_TEXT);
+    printf("gatehouse %s (libmicrohttpd %s, sqlite %s, jansson %s, %s)\n", GH_VERSION,
+           MHD_get_version(), sqlite3_libversion(), JANSSON_VERSION, OPENSSL_VERSION_TEXT);
     return EXIT_SUCCESS;
 }
 

@@ -54,4 +54,16 @@ static inline unsigned long long gh_str_hash(struct gh_str s)
     return h;
 }
 
+/* 0..15 for a hex digit of either case, -1 otherwise.  No table lookup and
+ * no data-dependent branch, so constant-time comparisons of hex text may use
+ * it (crypto/hash.h gh_hex_ct_equal). */
+static inline int gh_hex_digit(unsigned char c)
+{
+    int d = c - '0';
+    int l = (c | 0x20) - 'a';
+    int is_digit = ((unsigned)d <= 9u);
+    int is_letter = ((unsigned)l <= 5u);
+    return (is_digit * d) + (is_letter * (l + 10)) - !(is_digit | is_letter);
+}
+
 #endif

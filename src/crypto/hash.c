@@ -1,4 +1,5 @@
 #include "crypto/hash.h"
+#include "core/str.h"
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -155,24 +156,13 @@ void gh_hex_encode(const void *in, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-/* 0..15 for a hex digit of either case, -1 otherwise; no table lookup and no
- * data-dependent branch, so gh_hex_ct_equal stays constant-time. */
-static int hex_value(unsigned char c)
-{
-    int d = c - '0';
-    int l = (c | 0x20) - 'a';
-    int is_digit = ((unsigned)d <= 9u);
-    int is_letter = ((unsigned)l <= 5u);
-    return (is_digit * d) + (is_letter * (l + 10)) - !(is_digit | is_letter);
-}
-
 bool gh_hex_decode(const char *hex, size_t hex_len, uint8_t *out, size_t out_len)
 {
     if (hex_len % 2 != 0 || out_len != hex_len / 2)
         return false;
     for (size_t i = 0; i < out_len; i++) {
-        int hi = hex_value((unsigned char)hex[2 * i]);
-        int lo = hex_value((unsigned char)hex[2 * i + 1]);
+        int hi = gh_hex_digit((unsigned char)hex[2 * i]);
+        int lo = gh_hex_digit((unsigned char)hex[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return false;
         out[i] = (uint8_t)(hi << 4 | lo);
@@ -193,8 +183,8 @@ bool gh_hex_ct_equal(const char *a, const char *b)
     unsigned diff = 0;
     unsigned bad = 0;
     for (size_t i = 0; i < n; i++) {
-        int va = hex_value((unsigned char)a[i]);
-        int vb = hex_value((unsigned char)b[i]);
+        int va = gh_hex_digit((unsigned char)a[i]);
+        int vb = gh_hex_digit((unsigned char)b[i]);
         bad |= (unsigned)(va | vb) >> 8; /* non-zero iff either is -1 */
         diff |= (unsigned)(va ^ vb);
     }

@@ -1,4 +1,5 @@
 #include "crypto/keyfile.h"
+#include "crypto/hash.h"
 #include "crypto/random.h"
 
 #include <errno.h>
@@ -9,17 +10,6 @@
 #include <unistd.h>
 
 #define KEY_HEX_LEN (GH_KEY_BYTES * 2)
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 static bool read_key(int fd, const char *path, uint8_t key[GH_KEY_BYTES], char *err, size_t errlen)
 {
@@ -33,7 +23,8 @@ static bool read_key(int fd, const char *path, uint8_t key[GH_KEY_BYTES], char *
         return false;
     }
     if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-        snprintf(err, errlen, "key file %s is accessible by other users (mode %03o); run: chmod 600 %s", path,
+        snprintf(err, errlen,
+                 "key file %s is accessible by other users (mode %03o); run: chmod 600 %s", path,
                  (unsigned)(st.st_mode & 0777), path);
         return false;
     }
@@ -57,13 +48,9 @@ static bool read_key(int fd, const char *path, uint8_t key[GH_KEY_BYTES], char *
         snprintf(err, errlen, "key file %s must hold exactly %d hex characters", path, KEY_HEX_LEN);
         return false;
     }
-    for (size_t i = 0; i < GH_KEY_BYTES; i++) {
-        int hi = hexval(text[2 * i]), lo = hexval(text[2 * i + 1]);
-        if (hi < 0 || lo < 0) {
-            snprintf(err, errlen, "key file %s must hold exactly %d hex characters", path, KEY_HEX_LEN);
-            return false;
-        }
-        key[i] = (uint8_t)(hi << 4 | lo);
+    if (!gh_hex_decode(text, KEY_HEX_LEN, key, GH_KEY_BYTES)) {
+        snprintf(err, errlen, "key file %s must hold exactly %d hex characters", path, KEY_HEX_LEN);
+        return false;
     }
     return true;
 }
@@ -82,8 +69,8 @@ static bool write_all(int fd, const char *p, size_t n)
     return true;
 }
 
-bool gh_keyfile_load(const char *path, bool create, uint8_t key[GH_KEY_BYTES], bool *created, char *err,
-                     size_t errlen)
+bool gh_keyfile_load(const char *path, bool create, uint8_t key[GH_KEY_BYTES], bool *created,
+                     char *err, size_t errlen)
 {
     *created = false;
     for (;;) {
@@ -112,13 +99,9 @@ bool gh_keyfile_load(const char *path, bool create, uint8_t key[GH_KEY_BYTES], b
         }
         uint8_t fresh[GH_KEY_BYTES];
         gh_random_bytes(fresh, sizeof fresh);
-        static const char hex[] = "0123456789abcdef";
         char text[KEY_HEX_LEN + 1];
-        for (size_t i = 0; i < GH_KEY_BYTES; i++) {
-            text[2 * i] = hex[fresh[i] >> 4];
-            text[2 * i + 1] = hex[fresh[i] & 15];
-        }
-        text[KEY_HEX_LEN] = '\n';
+        gh_hex_encode(fresh, sizeof fresh, text);
+        text[KEY_HEX_LEN] = '\n'; /* replaces the NUL: the file is the digits and a newline */
         bool ok = write_all(fd, text, sizeof text) && fsync(fd) == 0;
         ok = close(fd) == 0 && ok;
         if (!ok) {

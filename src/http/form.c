@@ -3,16 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static int hex_digit(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c |= 0x20;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 /* Decodes in[0..n) into out (room for n bytes), NUL-terminating it; returns
  * the decoded length, or -1 on a '%' without two hex digits after it. */
 static long decode(const char *in, size_t n, char *out)
@@ -25,8 +15,8 @@ static long decode(const char *in, size_t n, char *out)
         } else if (c == '%') {
             if (n - i < 3)
                 return -1;
-            int hi = hex_digit((unsigned char)in[i + 1]);
-            int lo = hex_digit((unsigned char)in[i + 2]);
+            int hi = gh_hex_digit((unsigned char)in[i + 1]);
+            int lo = gh_hex_digit((unsigned char)in[i + 2]);
             if (hi < 0 || lo < 0)
                 return -1;
             out[o++] = (char)(hi << 4 | lo);

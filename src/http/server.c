@@ -19,10 +19,10 @@
 #include <unistd.h>
 
 enum req_state {
-    REQ_NEW = 0, /* first access-handler call not seen yet */
-    REQ_READING, /* collecting the body */
+    REQ_NEW = 0,   /* first access-handler call not seen yet */
+    REQ_READING,   /* collecting the body */
     REQ_TOO_LARGE, /* 413 queued mid-upload */
-    REQ_DONE, /* answered */
+    REQ_DONE,      /* answered */
 };
 
 struct gh_server {
@@ -112,8 +112,8 @@ static bool request_id_acceptable(const char *s, size_t n)
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-              c == '_' || c == '.' || c == ':'))
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.' || c == ':'))
             return false;
     }
     return true;
@@ -130,7 +130,8 @@ struct gh_str gh_req_header_str(struct gh_req *req, const char *name)
 {
     const char *v = NULL;
     size_t n = 0;
-    if (MHD_lookup_connection_value_n(req->conn, MHD_HEADER_KIND, name, strlen(name), &v, &n) != MHD_YES)
+    if (MHD_lookup_connection_value_n(req->conn, MHD_HEADER_KIND, name, strlen(name), &v, &n) !=
+        MHD_YES)
         return GH_STR_NULL;
     return gh_str_n(v, n);
 }
@@ -175,11 +176,12 @@ void gh_resp_send(struct gh_req *req, int status, const char *content_type, cons
                   size_t len)
 {
     if (req->status != 0) {
-        gh_log_msg_str(GH_LOG_ERROR, "http.answered_twice", "route", req->route ? req->route->pattern : "-");
+        gh_log_msg_str(GH_LOG_ERROR, "http.answered_twice", "route",
+                       req->route ? req->route->pattern : "-");
         return;
     }
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, (void *)(uintptr_t)(body ? body : ""), MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        len, (void *)(uintptr_t)(body ? body : ""), MHD_RESPMEM_PERSISTENT);
     if (!resp) {
         req->status = 500;
         return;
@@ -258,17 +260,6 @@ void gh_resp_errorf(struct gh_req *req, int status, const char *field, const cha
 
 /* ---- edge validation ---------------------------------------------------- */
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Strict percent-decoding of one path segment into the arena; false on a
  * malformed escape or an encoded NUL. */
 static bool decode_segment(struct gh_arena *a, struct gh_str in, struct gh_str *out)
@@ -279,7 +270,8 @@ static bool decode_segment(struct gh_arena *a, struct gh_str in, struct gh_str *
         char c = in.ptr[i];
         if (c == '%') {
             int hi, lo;
-            if (i + 2 >= in.len || (hi = hexval(in.ptr[i + 1])) < 0 || (lo = hexval(in.ptr[i + 2])) < 0)
+            if (i + 2 >= in.len || (hi = gh_hex_digit((unsigned char)in.ptr[i + 1])) < 0 ||
+                (lo = gh_hex_digit((unsigned char)in.ptr[i + 2])) < 0)
                 return false;
             c = (char)(hi * 16 + lo);
             if (c == '\0')
@@ -299,7 +291,8 @@ static bool query_escapes_valid(struct gh_str q)
 {
     for (size_t i = 0; i < q.len; i++) {
         if (q.ptr[i] == '%') {
-            if (i + 2 >= q.len || hexval(q.ptr[i + 1]) < 0 || hexval(q.ptr[i + 2]) < 0)
+            if (i + 2 >= q.len || gh_hex_digit((unsigned char)q.ptr[i + 1]) < 0 ||
+                gh_hex_digit((unsigned char)q.ptr[i + 2]) < 0)
                 return false;
             i += 2;
         }
@@ -311,8 +304,8 @@ struct header_sum {
     size_t bytes;
 };
 
-static enum MHD_Result sum_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
-                                  const char *value, size_t value_size)
+static enum MHD_Result sum_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  size_t key_size, const char *value, size_t value_size)
 {
     struct header_sum *s = cls;
     s->bytes += key_size + value_size + 4; /* ": " and CRLF */
@@ -346,21 +339,23 @@ static void *on_request_start(void *cls, const char *uri, struct MHD_Connection 
 
 static void fill_client(struct gh_req *req)
 {
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     req->client_addr[0] = '\0';
     if (!ci || !ci->client_addr)
         return;
     const struct sockaddr *sa = ci->client_addr;
     if (sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, req->client_addr,
-                  sizeof req->client_addr);
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+                  req->client_addr, sizeof req->client_addr);
     else if (sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, req->client_addr,
-                  sizeof req->client_addr);
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+                  req->client_addr, sizeof req->client_addr);
 }
 
 /* First call: everything that can be decided from the request head. */
-static void request_head(struct gh_server *s, struct gh_req *req, const char *method, const char *version)
+static void request_head(struct gh_server *s, struct gh_req *req, const char *method,
+                         const char *version)
 {
     req->http11 = strcmp(version, MHD_HTTP_VERSION_1_1) == 0;
     req->method_name = gh_str_c(method);
@@ -372,7 +367,8 @@ static void request_head(struct gh_server *s, struct gh_req *req, const char *me
     } else {
         request_id_generate(req->request_id);
     }
-    const char *cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *cl =
+        MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl) {
         char *end;
         errno = 0;
@@ -389,8 +385,8 @@ static void route_and_run(struct gh_server *s, struct gh_req *req)
     struct header_sum hs = {0};
     MHD_get_connection_values_n(req->conn, MHD_HEADER_KIND, sum_header, &hs);
     if (hs.bytes > s->cfg.max_header) {
-        gh_resp_errorf(req, 431, NULL, "request headers are too large: %zu bytes, the limit is %zu", hs.bytes,
-                       s->cfg.max_header);
+        gh_resp_errorf(req, 431, NULL, "request headers are too large: %zu bytes, the limit is %zu",
+                       hs.bytes, s->cfg.max_header);
         return;
     }
     if (req->http11 && !gh_req_header(req, "Host")) {
@@ -411,15 +407,15 @@ static void route_and_run(struct gh_server *s, struct gh_req *req)
     struct gh_route_match m;
     enum gh_route_result rr = gh_router_match(s->router, req->method, req->path, &m);
     if (rr == GH_ROUTE_NOT_FOUND) {
-        gh_resp_errorf(req, 404, NULL, "no such resource: %.*s", (int)(req->path.len > 200 ? 200 : req->path.len),
-                       req->path.ptr);
+        gh_resp_errorf(req, 404, NULL, "no such resource: %.*s",
+                       (int)(req->path.len > 200 ? 200 : req->path.len), req->path.ptr);
         return;
     }
     if (rr == GH_ROUTE_METHOD_NOT_ALLOWED) {
         char allow[96];
         gh_resp_header(req, "Allow", gh_methods_format(m.allowed, allow, sizeof allow));
-        gh_resp_errorf(req, 405, NULL, "method %.*s is not allowed here; allowed: %s", (int)req->method_name.len,
-                       req->method_name.ptr, allow);
+        gh_resp_errorf(req, 405, NULL, "method %.*s is not allowed here; allowed: %s",
+                       (int)req->method_name.len, req->method_name.ptr, allow);
         return;
     }
     req->route = m.route;
@@ -427,7 +423,8 @@ static void route_and_run(struct gh_server *s, struct gh_req *req)
     for (size_t i = 0; i < m.nparams; i++) {
         req->param_names[i] = m.names[i];
         if (!decode_segment(req->arena, m.values[i], &req->params[i])) {
-            gh_resp_error(req, 400, NULL, "the request path contains a malformed percent-escape (%XX)");
+            gh_resp_error(req, 400, NULL,
+                          "the request path contains a malformed percent-escape (%XX)");
             return;
         }
     }
@@ -444,9 +441,9 @@ static void route_and_run(struct gh_server *s, struct gh_req *req)
     gh_log_set_request_id(NULL);
 }
 
-static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-                                 const char *version, const char *upload_data, size_t *upload_data_size,
-                                 void **req_cls)
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
+                                 const char *method, const char *version, const char *upload_data,
+                                 size_t *upload_data_size, void **req_cls)
 {
     struct gh_server *s = cls;
     struct gh_req *req = *req_cls;
@@ -458,7 +455,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         if (req->has_content_length && req->content_length > s->cfg.max_body) {
             /* refuse before reading: MHD then closes the connection, which
              * is what a client sending a huge body should get */
-            gh_resp_errorf(req, 413, NULL, "request body is too large: %llu bytes, the limit is %zu",
+            gh_resp_errorf(req, 413, NULL,
+                           "request body is too large: %llu bytes, the limit is %zu",
                            (unsigned long long)req->content_length, s->cfg.max_body);
             req->state = REQ_DONE;
             return MHD_YES;
@@ -494,7 +492,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
             /* a client that keeps streaming far past the limit loses the connection */
             return req->content_length > 4 * (uint64_t)s->cfg.max_body + 65536 ? MHD_NO : MHD_YES;
         }
-        gh_resp_errorf(req, 413, NULL, "request body is too large: the limit is %zu bytes", s->cfg.max_body);
+        gh_resp_errorf(req, 413, NULL, "request body is too large: the limit is %zu bytes",
+                       s->cfg.max_body);
         req->state = REQ_DONE;
         return MHD_YES;
     default:
@@ -503,7 +502,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     }
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls, enum MHD_RequestTerminationCode toe)
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
 {
     struct gh_server *s = cls;
     struct gh_req *req = *req_cls;
@@ -513,13 +513,15 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     int64_t dur = now_ns() - req->start_ns;
     int status = req->status;
     if (status)
-        gh_metrics_observe(s->metrics, req->route ? req->route->index : gh_router_count(s->router), status, dur);
+        gh_metrics_observe(s->metrics, req->route ? req->route->index : gh_router_count(s->router),
+                           status, dur);
     struct gh_log_line l;
     if (status && gh_log_begin(&l, GH_LOG_INFO, "http.request")) {
         fill_client(req);
         gh_log_str(&l, "request_id", req->request_id);
         gh_log_strn(&l, "method", req->method_name.ptr, req->method_name.len);
-        gh_log_strn(&l, "path", req->path.ptr, req->path.len); /* never the query: it may carry credentials */
+        gh_log_strn(&l, "path", req->path.ptr,
+                    req->path.len); /* never the query: it may carry credentials */
         gh_log_str(&l, "route", req->route ? req->route->pattern : NULL);
         gh_log_int(&l, "status", status);
         gh_log_int(&l, "bytes", (int64_t)req->resp_bytes);
@@ -545,8 +547,8 @@ __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const ch
 
 /* ---- lifecycle ---------------------------------------------------------- */
 
-struct gh_server *gh_server_new(const struct gh_server_config *cfg, struct gh_router *router, void *app, char *err,
-                                size_t errlen)
+struct gh_server *gh_server_new(const struct gh_server_config *cfg, struct gh_router *router,
+                                void *app, char *err, size_t errlen)
 {
     union {
         struct sockaddr_in v4;
@@ -566,7 +568,8 @@ struct gh_server *gh_server_new(const struct gh_server_config *cfg, struct gh_ro
         addr.v6.sin6_port = htons(cfg->port);
         alen = sizeof addr.v6;
     } else {
-        snprintf(err, errlen, "listen address '%s' is not a numeric IPv4 or IPv6 address", cfg->host);
+        snprintf(err, errlen, "listen address '%s' is not a numeric IPv4 or IPv6 address",
+                 cfg->host);
         return NULL;
     }
     int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -579,14 +582,16 @@ struct gh_server *gh_server_new(const struct gh_server_config *cfg, struct gh_ro
     if (family == AF_INET6)
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
     if (bind(fd, (struct sockaddr *)&addr, alen) != 0 || listen(fd, 1024) != 0) {
-        snprintf(err, errlen, "cannot listen on %s port %u: %s", cfg->host, (unsigned)cfg->port, strerror(errno));
+        snprintf(err, errlen, "cannot listen on %s port %u: %s", cfg->host, (unsigned)cfg->port,
+                 strerror(errno));
         close(fd);
         return NULL;
     }
     struct sockaddr_storage bound = {0};
     socklen_t blen = sizeof bound;
     if (getsockname(fd, (struct sockaddr *)&bound, &blen) != 0) {
-        snprintf(err, errlen, "cannot read the bound address of %s: %s", cfg->host, strerror(errno));
+        snprintf(err, errlen, "cannot read the bound address of %s: %s", cfg->host,
+                 strerror(errno));
         close(fd);
         return NULL;
     }
@@ -623,7 +628,8 @@ bool gh_server_start(struct gh_server *s, char *err, size_t errlen)
     size_t pool = s->cfg.max_header * 2;
     if (pool < 32768)
         pool = 32768;
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+    unsigned flags =
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
     if (strchr(s->cfg.host, ':'))
         flags |= MHD_USE_IPv6;
     struct MHD_OptionItem opts[12];
@@ -631,17 +637,21 @@ bool gh_server_start(struct gh_server *s, char *err, size_t errlen)
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, s->listen_fd, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_request_start, s};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s};
-    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)s->cfg.conn_timeout, NULL};
-    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, (intptr_t)s->cfg.max_connections, NULL};
+    opts[n++] =
+        (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)s->cfg.conn_timeout, NULL};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
+                                        (intptr_t)s->cfg.max_connections, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)pool, NULL};
     if (s->cfg.threads > 1)
-        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)s->cfg.threads, NULL};
+        opts[n++] =
+            (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)s->cfg.threads, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     /* the logger goes first so MHD routes even option errors through it */
-    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
-                                 MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER,
+                                 on_mhd_log, s, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (!s->daemon) {
-        snprintf(err, errlen, "cannot start the HTTP server (libmicrohttpd refused the configuration)");
+        snprintf(err, errlen,
+                 "cannot start the HTTP server (libmicrohttpd refused the configuration)");
         return false;
     }
     return true;
