@@ -5,7 +5,7 @@
 #   make unit                 unit tests of this build only (BUILD=..., SAN=1 honoured)
 #   make SAN=1 BUILD=build/san  AddressSanitizer + UndefinedBehaviorSanitizer build
 #   make fuzz                 libFuzzer harnesses (clang), FUZZ_SECONDS each
-#   make format | lint        clang-format | layer check + cppcheck + clang-tidy
+#   make format | lint        clang-format | layer and format checks + cppcheck + clang-tidy
 #   make check-layers         each layer includes only its own and lower layers
 #
 # Every *.c under src/ except src/main.c goes into libgatehouse.a, so a new
@@ -39,7 +39,7 @@ BENCH_SRCS := $(sort $(wildcard bench/*/bench_*.c))
 BENCH_BINS := $(BENCH_SRCS:%.c=$(BUILD)/%)
 
 .SECONDARY:
-.PHONY: all test unit fuzz fuzz-build format lint check-layers clean bench-bins
+.PHONY: all test unit fuzz fuzz-build format format-check lint check-layers clean bench-bins
 all: $(BUILD)/gatehouse
 
 $(BUILD)/%.o: %.c
@@ -87,7 +87,10 @@ format:
 check-layers:
 	@scripts/check-layers.sh
 
-lint: check-layers
+format-check:
+	@clang-format --dry-run --Werror $$(find src tests/unit fuzz bench -name '*.[ch]') && echo "format check: ok"
+
+lint: check-layers format-check
 	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
 	  --inline-suppr --suppress=missingIncludeSystem -Isrc src
 	clang-tidy --quiet $(LIB_SRCS) src/main.c -- -std=c11 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS)

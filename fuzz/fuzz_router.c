@@ -41,7 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (r == GH_ROUTE_FOUND) {
         assert(m.route != NULL);
         for (size_t i = 0; i < m.nparams; i++)
-            assert(m.values[i].ptr >= path.ptr && m.values[i].ptr + m.values[i].len <= path.ptr + path.len);
+            assert(m.values[i].ptr >= path.ptr &&
+                   m.values[i].ptr + m.values[i].len <= path.ptr + path.len);
     }
     return 0;
 }

@@ -8,7 +8,8 @@
 static _Noreturn void out_of_memory(size_t n)
 {
     char line[96];
-    int len = snprintf(line, sizeof line, "{\"level\":\"error\",\"msg\":\"out of memory\",\"bytes\":%zu}\n", n);
+    int len = snprintf(line, sizeof line,
+                       "{\"level\":\"error\",\"msg\":\"out of memory\",\"bytes\":%zu}\n", n);
     if (len > 0)
         (void)!write(STDERR_FILENO, line, (size_t)len);
     abort();

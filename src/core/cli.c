@@ -38,7 +38,8 @@ static bool parse_size(const char *s, size_t *out)
 
 static bool parse_flag(const char *s, bool *out)
 {
-    static const char *const yes[] = {"1", "true", "yes", "on"}, *const no[] = {"0", "false", "no", "off"};
+    static const char *const yes[] = {"1", "true", "yes", "on"}, *const no[] = {"0", "false", "no",
+                                                                                "off"};
     for (size_t i = 0; i < 4; i++) {
         if (strcmp(s, yes[i]) == 0)
             return (*out = true), true;
@@ -106,9 +107,11 @@ static bool apply(const struct gh_opt *o, const char *v, char *err, size_t errle
     }
     case GH_OPT_SIZE: {
         size_t n;
-        if (!parse_size(v, &n) || ((o->min || o->max) && ((long long)n < o->min || (long long)n > o->max))) {
-            snprintf(err, errlen, "expected a size in bytes %lld..%lld (k and m suffixes allowed), got '%s'", o->min,
-                     o->max, v);
+        if (!parse_size(v, &n) ||
+            ((o->min || o->max) && ((long long)n < o->min || (long long)n > o->max))) {
+            snprintf(err, errlen,
+                     "expected a size in bytes %lld..%lld (k and m suffixes allowed), got '%s'",
+                     o->min, o->max, v);
             return false;
         }
         *(size_t *)o->dst = n;
@@ -161,8 +164,8 @@ static void default_text(const struct gh_opt *o, char *buf, size_t len)
     }
 }
 
-static void print_help(const char *cmd, const char *usage, const char *description, const struct gh_opt *opts,
-                       size_t nopts)
+static void print_help(const char *cmd, const char *usage, const char *description,
+                       const struct gh_opt *opts, size_t nopts)
 {
     printf("usage: %s\n\n%s\n", usage, description);
     if (nopts)
@@ -176,15 +179,15 @@ static void print_help(const char *cmd, const char *usage, const char *descripti
             snprintf(flag, sizeof flag, "--%s %s", o->name, o->metavar ? o->metavar : "VALUE");
         default_text(o, def, sizeof def);
         printf("  %-26s %s\n", flag, o->help);
-        printf("  %-26s %s%s%sdefault: %s\n", "", o->env ? "env " : "", o->env ? o->env : "", o->env ? "; " : "",
-               def[0] ? def : "(none)");
+        printf("  %-26s %s%s%sdefault: %s\n", "", o->env ? "env " : "", o->env ? o->env : "",
+               o->env ? "; " : "", def[0] ? def : "(none)");
     }
     printf("  %-26s %s\n", "--help", "show this help and exit");
 }
 
 enum gh_cli_result gh_cli_parse(const char *cmd, const char *usage, const char *description,
-                                const struct gh_opt *opts, size_t nopts, int argc, char **argv, char **pos,
-                                size_t max_pos, size_t *npos)
+                                const struct gh_opt *opts, size_t nopts, int argc, char **argv,
+                                char **pos, size_t max_pos, size_t *npos)
 {
     char err[256];
     *npos = 0;
@@ -230,7 +233,8 @@ enum gh_cli_result gh_cli_parse(const char *cmd, const char *usage, const char *
         else if (i + 1 < argc)
             v = argv[++i];
         else {
-            fprintf(stderr, "%s: --%s needs a value (%s)\n", cmd, o->name, o->metavar ? o->metavar : "VALUE");
+            fprintf(stderr, "%s: --%s needs a value (%s)\n", cmd, o->name,
+                    o->metavar ? o->metavar : "VALUE");
             return GH_CLI_ERROR;
         }
         if (!apply(o, v, err, sizeof err)) {

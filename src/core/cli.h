@@ -12,12 +12,12 @@
 #include <stdint.h>
 
 enum gh_opt_type {
-    GH_OPT_STRING, /* char ** (points into argv/environ; not copied) */
-    GH_OPT_INT, /* long long *, within [min, max] */
-    GH_OPT_SIZE, /* size_t *, bytes; accepts k/K, m/M suffixes (1024-based) */
-    GH_OPT_FLAG, /* bool *; env accepts 1/0/true/false/yes/no */
+    GH_OPT_STRING,    /* char ** (points into argv/environ; not copied) */
+    GH_OPT_INT,       /* long long *, within [min, max] */
+    GH_OPT_SIZE,      /* size_t *, bytes; accepts k/K, m/M suffixes (1024-based) */
+    GH_OPT_FLAG,      /* bool *; env accepts 1/0/true/false/yes/no */
     GH_OPT_LOG_LEVEL, /* enum gh_log_level * */
-    GH_OPT_LISTEN, /* struct gh_listen * */
+    GH_OPT_LISTEN,    /* struct gh_listen * */
 };
 
 struct gh_listen {
@@ -27,7 +27,7 @@ struct gh_listen {
 
 struct gh_opt {
     const char *name; /* long flag without dashes */
-    const char *env; /* environment variable or NULL */
+    const char *env;  /* environment variable or NULL */
     const char *metavar;
     const char *help;
     enum gh_opt_type type;

@@ -113,7 +113,8 @@ static void begin(struct gh_log_line *l, enum gh_log_level level, const char *ms
     struct tm tm;
     gmtime_r(&ts.tv_sec, &tm);
     char head[80];
-    int n = snprintf(head, sizeof head, "{\"ts\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ\",\"level\":\"%s\"",
+    int n = snprintf(head, sizeof head,
+                     "{\"ts\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ\",\"level\":\"%s\"",
                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                      ts.tv_nsec / 1000000, level_names[level]);
     raw(l, head, (size_t)n);

@@ -19,7 +19,7 @@
 /* Loads the key at path, creating it when missing and create is true.
  * On failure writes one line for a person into err and returns false;
  * *created says whether this call wrote a new file. */
-bool gh_keyfile_load(const char *path, bool create, uint8_t key[GH_KEY_BYTES], bool *created, char *err,
-                     size_t errlen);
+bool gh_keyfile_load(const char *path, bool create, uint8_t key[GH_KEY_BYTES], bool *created,
+                     char *err, size_t errlen);
 
 #endif

@@ -5,7 +5,7 @@
 /* One table per enum, indexed by value; name and parse share it so the two
  * spellings cannot drift apart. */
 #define GH_ENUM_TABLE(type, prefix, ...)                                                           \
-    static const char *const prefix##_names[] = {__VA_ARGS__};                                    \
+    static const char *const prefix##_names[] = {__VA_ARGS__};                                     \
     const char *gh_##prefix##_name(enum type v)                                                    \
     {                                                                                              \
         size_t i = (size_t)v;                                                                      \

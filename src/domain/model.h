@@ -21,10 +21,10 @@ struct gh_strlist {
 /* ---- people ------------------------------------------------------------ */
 
 struct gh_user {
-    char *id; /* usr_… */
+    char *id;    /* usr_… */
     char *email; /* unique, stored lower-cased */
     char *name;
-    char *password_hash; /* argon2id PHC string; NULL: cannot log in */
+    char *password_hash;       /* argon2id PHC string; NULL: cannot log in */
     int64_t email_verified_at; /* 0: not verified */
     bool platform_admin;
     int64_t created_at;
@@ -45,9 +45,9 @@ struct gh_org {
     char *contact_address;
     char *contact_phone;
     char *contact_email;
-    char *responsible_email; /* receives notifications (seed 000) */
+    char *responsible_email;            /* receives notifications (seed 000) */
     struct gh_strlist customer_numbers; /* seed 001; set by platform admins */
-    struct gh_strlist partner_roles; /* seed 002; set by platform admins */
+    struct gh_strlist partner_roles;    /* seed 002; set by platform admins */
     int64_t created_at;
     int64_t updated_at;
 };
@@ -80,11 +80,11 @@ enum gh_customer_number_in {
 };
 
 struct gh_api {
-    char *id; /* api_… */
+    char *id;     /* api_… */
     char *org_id; /* the provider */
     char *name;
     char *description;
-    char *service; /* the name tokens carry (seed 001 "ola") */
+    char *service;  /* the name tokens carry (seed 001 "ola") */
     char *audience; /* RFC 8707 resource (seed 003 "connectapi"); NULL: none */
     struct gh_strlist path_prefixes;
     enum gh_auth_method auth_method;
@@ -92,7 +92,7 @@ struct gh_api {
     bool subscription_required;
     struct gh_strlist required_roles;
     enum gh_customer_number_in customer_number_in;
-    char *customer_number_name; /* default "customerId" */
+    char *customer_number_name;     /* default "customerId" */
     char *customer_number_template; /* GH_CN_PATH: "/ola/customers/{customerId}/…" */
     int64_t created_at;
     int64_t updated_at;
@@ -121,12 +121,12 @@ enum gh_token_type { GH_TOKEN_JWT = 0, GH_TOKEN_UUID };
 enum gh_app_role { GH_APP_OWNER = 0, GH_APP_DEVELOPER, GH_APP_READ_ONLY };
 
 struct gh_app {
-    char *id; /* app_… */
+    char *id;     /* app_… */
     char *org_id; /* the partner */
     char *name;
     char *description;
-    char *client_id; /* unique across all apps */
-    char *client_secret_hash; /* hex HMAC-SHA-256 under the server pepper */
+    char *client_id;            /* unique across all apps */
+    char *client_secret_hash;   /* hex HMAC-SHA-256 under the server pepper */
     char *previous_secret_hash; /* valid until previous_secret_expires_at */
     int64_t previous_secret_expires_at;
     bool confidential;
@@ -135,11 +135,11 @@ struct gh_app {
     char *token_name;
     struct gh_strlist redirect_uris;
     struct gh_strlist logout_uris;
-    struct gh_strlist grant_types; /* empty: all */
-    struct gh_strlist scopes; /* empty: all */
-    int64_t access_token_validity_secs; /* 0: the default (86400) */
+    struct gh_strlist grant_types;       /* empty: all */
+    struct gh_strlist scopes;            /* empty: all */
+    int64_t access_token_validity_secs;  /* 0: the default (86400) */
     int64_t refresh_token_validity_secs; /* 0: the default */
-    int64_t id_token_validity_mins; /* 0: the default */
+    int64_t id_token_validity_mins;      /* 0: the default */
     int64_t created_at;
     int64_t updated_at;
 };
@@ -178,9 +178,9 @@ struct gh_certificate {
 
 enum gh_sub_status {
     GH_SUB_ACTIVATION_REQUESTED = 0, /* "activation-requested" */
-    GH_SUB_ACTIVE, /* "active" */
-    GH_SUB_DEACTIVATION_REQUESTED, /* "deactivation-requested" */
-    GH_SUB_INACTIVE, /* "inactive" */
+    GH_SUB_ACTIVE,                   /* "active" */
+    GH_SUB_DEACTIVATION_REQUESTED,   /* "deactivation-requested" */
+    GH_SUB_INACTIVE,                 /* "inactive" */
 };
 
 struct gh_subscription {
@@ -199,7 +199,7 @@ struct gh_subscription_event {
     char *id; /* sev_… */
     char *subscription_id;
     char *actor_id; /* user or token id; NULL: the system */
-    bool has_from; /* false for the creating event */
+    bool has_from;  /* false for the creating event */
     enum gh_sub_status from_status;
     enum gh_sub_status to_status;
     char *reason;
@@ -228,7 +228,7 @@ struct gh_signing_key {
     char *alg; /* "ES256", "EdDSA", "RS256" */
     enum gh_key_state state;
     char *private_key_enc; /* base64url AEAD ciphertext under the master key */
-    char *public_jwk; /* JSON text */
+    char *public_jwk;      /* JSON text */
     int64_t created_at;
     int64_t activated_at;
     int64_t retired_at;
@@ -295,7 +295,7 @@ enum gh_outbox_state { GH_OUTBOX_PENDING = 0, GH_OUTBOX_SENT, GH_OUTBOX_FAILED }
 struct gh_outbox_msg {
     char *id; /* msg_…: stable, receivers drop duplicates by it */
     enum gh_outbox_channel channel;
-    char *event; /* "subscription.activated", "app.access_status.red", … */
+    char *event;     /* "subscription.activated", "app.access_status.red", … */
     char *recipient; /* email address or webhook id */
     char *subject;
     char *body; /* mail: complete RFC 5322 message; webhook: JSON payload */
@@ -310,12 +310,12 @@ struct gh_outbox_msg {
 struct gh_audit_event {
     char *id; /* aud_… */
     int64_t at;
-    char *actor_id; /* user or token id; NULL: the system or the CLI */
+    char *actor_id;   /* user or token id; NULL: the system or the CLI */
     char *actor_kind; /* "user", "admin_token", "personal_token", "system", "cli" */
-    char *action; /* "app.create", "subscription.activate", … */
+    char *action;     /* "app.create", "subscription.activate", … */
     char *object_type;
     char *object_id;
-    char *org_id; /* the org the object belongs to, for org ADMINs' view */
+    char *org_id;       /* the org the object belongs to, for org ADMINs' view */
     char *changes_json; /* changed fields, never secrets */
     char *request_id;
     char *client_addr;

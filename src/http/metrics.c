@@ -104,7 +104,8 @@ static inline void bump(_Atomic uint64_t *c, uint64_t by, bool shared)
     if (shared)
         atomic_fetch_add_explicit(c, by, memory_order_relaxed);
     else
-        atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + by, memory_order_relaxed);
+        atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + by,
+                              memory_order_relaxed);
 }
 
 void gh_metrics_observe(struct gh_metrics *m, size_t route_index, int status, int64_t duration_ns)
@@ -130,10 +131,16 @@ static void sum_route(struct gh_metrics *m, size_t r, struct route_stats *out)
     for (size_t i = 0; i <= n; i++) {
         struct route_stats *rs = i < n ? &m->shards[i]->routes[r] : &m->overflow.routes[r];
         for (size_t k = 0; k < NSTATUS; k++)
-            atomic_fetch_add_explicit(&out->count[k], atomic_load_explicit(&rs->count[k], memory_order_relaxed), memory_order_relaxed);
+            atomic_fetch_add_explicit(&out->count[k],
+                                      atomic_load_explicit(&rs->count[k], memory_order_relaxed),
+                                      memory_order_relaxed);
         for (size_t k = 0; k < NBUCKETS; k++)
-            atomic_fetch_add_explicit(&out->bucket[k], atomic_load_explicit(&rs->bucket[k], memory_order_relaxed), memory_order_relaxed);
-        atomic_fetch_add_explicit(&out->sum_ns, atomic_load_explicit(&rs->sum_ns, memory_order_relaxed), memory_order_relaxed);
+            atomic_fetch_add_explicit(&out->bucket[k],
+                                      atomic_load_explicit(&rs->bucket[k], memory_order_relaxed),
+                                      memory_order_relaxed);
+        atomic_fetch_add_explicit(&out->sum_ns,
+                                  atomic_load_explicit(&rs->sum_ns, memory_order_relaxed),
+                                  memory_order_relaxed);
     }
 }
 
@@ -148,14 +155,16 @@ void gh_metrics_render(struct gh_metrics *m, const struct gh_router *r, struct g
     for (size_t i = 0; i <= m->nroutes; i++)
         sum_route(m, i, &sums[i]);
 
-    gh_buf_puts(out, "# HELP gatehouse_http_requests_total HTTP requests answered, by route and status.\n"
-                     "# TYPE gatehouse_http_requests_total counter\n");
+    gh_buf_puts(
+        out, "# HELP gatehouse_http_requests_total HTTP requests answered, by route and status.\n"
+             "# TYPE gatehouse_http_requests_total counter\n");
     for (size_t i = 0; i <= m->nroutes; i++) {
         for (size_t k = 0; k < NSTATUS; k++) {
             uint64_t c = atomic_load(&sums[i].count[k]);
             if (!c)
                 continue;
-            gh_buf_printf(out, "gatehouse_http_requests_total{route=\"%s\",status=\"", route_label(r, i, m->nroutes));
+            gh_buf_printf(out, "gatehouse_http_requests_total{route=\"%s\",status=\"",
+                          route_label(r, i, m->nroutes));
             if (k < NSTATUS - 1)
                 gh_buf_printf(out, "%d", known_status[k]);
             else
@@ -163,8 +172,10 @@ void gh_metrics_render(struct gh_metrics *m, const struct gh_router *r, struct g
             gh_buf_printf(out, "\"} %llu\n", (unsigned long long)c);
         }
     }
-    gh_buf_puts(out, "# HELP gatehouse_http_request_duration_seconds Time from request start to response sent.\n"
-                     "# TYPE gatehouse_http_request_duration_seconds histogram\n");
+    gh_buf_puts(
+        out,
+        "# HELP gatehouse_http_request_duration_seconds Time from request start to response sent.\n"
+        "# TYPE gatehouse_http_request_duration_seconds histogram\n");
     for (size_t i = 0; i <= m->nroutes; i++) {
         uint64_t total = 0;
         for (size_t k = 0; k < NBUCKETS; k++)
@@ -176,16 +187,20 @@ void gh_metrics_render(struct gh_metrics *m, const struct gh_router *r, struct g
         for (size_t k = 0; k < NBUCKETS; k++) {
             cum += atomic_load(&sums[i].bucket[k]);
             if (k < NBUCKETS - 1)
-                gh_buf_printf(out, "gatehouse_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
-                              label, bucket_le[k], (unsigned long long)cum);
+                gh_buf_printf(
+                    out,
+                    "gatehouse_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
+                    label, bucket_le[k], (unsigned long long)cum);
             else
-                gh_buf_printf(out, "gatehouse_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
+                gh_buf_printf(out,
+                              "gatehouse_http_request_duration_seconds_bucket{route=\"%s\",le=\"+"
+                              "Inf\"} %llu\n",
                               label, (unsigned long long)cum);
         }
-        gh_buf_printf(out, "gatehouse_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n", label,
-                      (double)atomic_load(&sums[i].sum_ns) / 1e9);
-        gh_buf_printf(out, "gatehouse_http_request_duration_seconds_count{route=\"%s\"} %llu\n", label,
-                      (unsigned long long)total);
+        gh_buf_printf(out, "gatehouse_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n",
+                      label, (double)atomic_load(&sums[i].sum_ns) / 1e9);
+        gh_buf_printf(out, "gatehouse_http_request_duration_seconds_count{route=\"%s\"} %llu\n",
+                      label, (unsigned long long)total);
     }
     free(sums);
 }

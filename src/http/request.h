@@ -36,10 +36,10 @@ struct gh_req {
     void *app; /* the application context given to gh_server_new */
     enum gh_method method;
     struct gh_str method_name;
-    struct gh_str uri; /* raw request target, as sent */
-    struct gh_str path; /* raw path, before '?' */
-    struct gh_str query; /* raw query, after '?' (empty if none) */
-    struct gh_str body; /* complete request body (NUL-terminated), empty if none */
+    struct gh_str uri;            /* raw request target, as sent */
+    struct gh_str path;           /* raw path, before '?' */
+    struct gh_str query;          /* raw query, after '?' (empty if none) */
+    struct gh_str body;           /* complete request body (NUL-terminated), empty if none */
     const struct gh_route *route; /* NULL when no route matched */
     size_t nparams;
     struct gh_str param_names[GH_ROUTE_MAX_PARAMS];

@@ -14,7 +14,7 @@ struct node {
     size_t nchildren;
     struct node *param;
     struct node *rest; /* "{name...}" */
-    size_t routes[8]; /* indexes into router->routes ending here, by method group */
+    size_t routes[8];  /* indexes into router->routes ending here, by method group */
     size_t nroutes;
     bool is_rest;
 };
@@ -65,7 +65,8 @@ static bool valid_param_name(const char *s, size_t n)
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_'))
             return false;
     }
     return true;
@@ -116,21 +117,23 @@ bool gh_router_add(struct gh_router *r, unsigned methods, const char *pattern, g
             if (!*slot) {
                 *slot = node_new(p + 1, name_len);
                 (*slot)->is_rest = rest;
-            }
-            else if (strlen((*slot)->segment) != name_len || memcmp((*slot)->segment, p + 1, name_len) != 0)
+            } else if (strlen((*slot)->segment) != name_len ||
+                       memcmp((*slot)->segment, p + 1, name_len) != 0)
                 return false; /* one parameter name per position keeps matches unambiguous */
             cur = *slot;
         } else if (n > 0) {
             struct node *next = NULL;
             for (size_t i = 0; i < cur->nchildren; i++) {
-                if (strlen(cur->children[i]->segment) == n && memcmp(cur->children[i]->segment, p, n) == 0) {
+                if (strlen(cur->children[i]->segment) == n &&
+                    memcmp(cur->children[i]->segment, p, n) == 0) {
                     next = cur->children[i];
                     break;
                 }
             }
             if (!next) {
                 next = node_new(p, n);
-                cur->children = gh_xrealloc(cur->children, (cur->nchildren + 1) * sizeof *cur->children);
+                cur->children =
+                    gh_xrealloc(cur->children, (cur->nchildren + 1) * sizeof *cur->children);
                 cur->children[cur->nchildren++] = next;
             }
             cur = next;
@@ -145,8 +148,11 @@ bool gh_router_add(struct gh_router *r, unsigned methods, const char *pattern, g
     if (cur->nroutes == sizeof cur->routes / sizeof cur->routes[0])
         return false;
     r->routes = gh_xrealloc(r->routes, (r->nroutes + 1) * sizeof *r->routes);
-    r->routes[r->nroutes] = (struct gh_route){
-        .pattern = gh_xstrdup(pattern), .methods = methods, .handler = fn, .ctx = ctx, .index = (unsigned)r->nroutes};
+    r->routes[r->nroutes] = (struct gh_route){.pattern = gh_xstrdup(pattern),
+                                              .methods = methods,
+                                              .handler = fn,
+                                              .ctx = ctx,
+                                              .index = (unsigned)r->nroutes};
     cur->routes[cur->nroutes++] = r->nroutes++;
     return true;
 }
@@ -237,8 +243,8 @@ const struct gh_route *gh_router_route(const struct gh_router *r, size_t index)
 static const struct {
     enum gh_method m;
     const char *name;
-} method_names[] = {{GH_GET, "GET"},       {GH_HEAD, "HEAD"},     {GH_POST, "POST"},
-                    {GH_PUT, "PUT"},       {GH_PATCH, "PATCH"},   {GH_DELETE, "DELETE"},
+} method_names[] = {{GH_GET, "GET"},        {GH_HEAD, "HEAD"},   {GH_POST, "POST"},
+                    {GH_PUT, "PUT"},        {GH_PATCH, "PATCH"}, {GH_DELETE, "DELETE"},
                     {GH_OPTIONS, "OPTIONS"}};
 
 enum gh_method gh_method_parse(struct gh_str s)

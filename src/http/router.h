@@ -34,15 +34,15 @@ typedef void (*gh_handler_fn)(struct gh_req *req);
 
 struct gh_route {
     const char *pattern; /* also the route's label in metrics and logs */
-    unsigned methods; /* GH_GET | GH_POST …; GET routes answer HEAD too */
+    unsigned methods;    /* GH_GET | GH_POST …; GET routes answer HEAD too */
     gh_handler_fn handler;
-    void *ctx; /* handler's own state */
+    void *ctx;      /* handler's own state */
     unsigned index; /* dense 0..n-1, for per-route metrics */
 };
 
 struct gh_route_match {
     const struct gh_route *route; /* NULL: no route for this method */
-    unsigned allowed; /* methods the path accepts (for 405's Allow) */
+    unsigned allowed;             /* methods the path accepts (for 405's Allow) */
     size_t nparams;
     struct gh_str names[GH_ROUTE_MAX_PARAMS];
     struct gh_str values[GH_ROUTE_MAX_PARAMS]; /* raw, percent-encoded */

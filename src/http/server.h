@@ -16,11 +16,11 @@
 #include "http/router.h"
 
 struct gh_server_config {
-    const char *host; /* numeric IPv4 or IPv6 address */
-    uint16_t port; /* 0: any free port (see gh_server_port) */
-    unsigned threads; /* worker threads; 0: one per core */
-    size_t max_body; /* bytes; larger bodies get 413 */
-    size_t max_header; /* total request header bytes; more gets 431 */
+    const char *host;      /* numeric IPv4 or IPv6 address */
+    uint16_t port;         /* 0: any free port (see gh_server_port) */
+    unsigned threads;      /* worker threads; 0: one per core */
+    size_t max_body;       /* bytes; larger bodies get 413 */
+    size_t max_header;     /* total request header bytes; more gets 431 */
     unsigned conn_timeout; /* idle seconds before a connection is closed */
     unsigned max_connections;
 };

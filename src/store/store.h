@@ -38,16 +38,16 @@ enum gh_store_rc {
     GH_STORE_OK = 0,
     GH_STORE_NOT_FOUND,
     GH_STORE_CONFLICT, /* unique or foreign-key constraint */
-    GH_STORE_BUSY, /* could not get the database lock in time */
-    GH_STORE_ERROR, /* anything else; see gh_store_tx_error() */
+    GH_STORE_BUSY,     /* could not get the database lock in time */
+    GH_STORE_ERROR,    /* anything else; see gh_store_tx_error() */
 };
 
 enum gh_tx_mode { GH_TX_READ = 0, GH_TX_WRITE };
 
 struct gh_store_options {
-    int pool_size; /* connections; 0: a default */
+    int pool_size;       /* connections; 0: a default */
     int busy_timeout_ms; /* 0: 5000 */
-    bool migrate; /* apply pending migrations on open (serve does) */
+    bool migrate;        /* apply pending migrations on open (serve does) */
 };
 
 const char *gh_store_rc_name(enum gh_store_rc rc);

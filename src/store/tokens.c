@@ -107,9 +107,9 @@ enum gh_store_rc gh_store_opaque_token_revoke(struct gh_tx *tx, const char *toke
 {
     struct gh_param p[] = {GH_PINT(at), GH_PTEXT(token_hash)};
     int64_t changed = 0;
-    enum gh_store_rc rc =
-        gh_rowmap_exec(tx, "UPDATE opaque_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at = 0",
-                       p, GH_NPARAMS(p), &changed);
+    enum gh_store_rc rc = gh_rowmap_exec(
+        tx, "UPDATE opaque_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at = 0", p,
+        GH_NPARAMS(p), &changed);
     if (rc != GH_STORE_OK || changed > 0)
         return rc;
     /* Nothing changed: already revoked (fine) or no such token. */
@@ -126,8 +126,8 @@ enum gh_store_rc gh_store_opaque_token_purge_expired(struct gh_tx *tx, int64_t n
 {
     struct gh_param p[] = {GH_PINT(now)};
     int64_t n = 0;
-    enum gh_store_rc rc = gh_rowmap_exec(tx, "DELETE FROM opaque_tokens WHERE expires_at <= ?", p,
-                                         GH_NPARAMS(p), &n);
+    enum gh_store_rc rc =
+        gh_rowmap_exec(tx, "DELETE FROM opaque_tokens WHERE expires_at <= ?", p, GH_NPARAMS(p), &n);
     if (purged)
         *purged = rc == GH_STORE_OK ? n : 0;
     return rc;

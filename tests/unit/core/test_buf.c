@@ -28,8 +28,8 @@ static void test_json_escaping(void **state)
         {"q\"b\\", 4, "\"q\\\"b\\\\\""},
         {"a\nb\tc\r", 6, "\"a\\nb\\tc\\r\""},
         {"\x01\x1f\x7f", 3, "\"\\u0001\\u001f\\u007f\""},
-        {"caf\xc3\xa9", 5, "\"caf\xc3\xa9\""}, /* valid UTF-8 kept */
-        {"bad\xff", 4, "\"bad\xef\xbf\xbd\""}, /* invalid byte replaced */
+        {"caf\xc3\xa9", 5, "\"caf\xc3\xa9\""},                           /* valid UTF-8 kept */
+        {"bad\xff", 4, "\"bad\xef\xbf\xbd\""},                           /* invalid byte replaced */
         {"\xed\xa0\x80", 3, "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""}, /* surrogate refused */
         {"nul\0x", 5, "\"nul\\u0000x\""},
     };

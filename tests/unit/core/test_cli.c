@@ -35,7 +35,8 @@ static enum gh_cli_result parse(struct cfg *c, int argc, char **argv)
     /* the parser reports errors on stderr; keep test output readable */
     FILE *saved = stderr;
     stderr = fopen("/dev/null", "w");
-    enum gh_cli_result r = gh_cli_parse("t", "t", "t", opts, sizeof opts / sizeof opts[0], argc, argv, pos, 0, &npos);
+    enum gh_cli_result r =
+        gh_cli_parse("t", "t", "t", opts, sizeof opts / sizeof opts[0], argc, argv, pos, 0, &npos);
     fclose(stderr);
     stderr = saved;
     return r;
@@ -46,7 +47,8 @@ static void test_flags_and_defaults(void **state)
     struct cfg c = {.db = "default.db", .threads = 0, .max_body = 100};
     strcpy(c.listen.host, "127.0.0.1");
     c.listen.port = 8080;
-    char *argv[] = {"--listen", "[::1]:9000", "--threads=4", "--max-body", "2k", "--flag", "--log-level", "warn"};
+    char *argv[] = {"--listen", "[::1]:9000", "--threads=4", "--max-body",
+                    "2k",       "--flag",     "--log-level", "warn"};
     assert_int_equal(parse(&c, 8, argv), GH_CLI_OK);
     assert_string_equal(c.listen.host, "::1");
     assert_int_equal(c.listen.port, 9000);
@@ -73,7 +75,7 @@ static void test_env_then_flag_precedence(void **state)
 static void test_bad_values_are_errors(void **state)
 {
     static char *bad[][2] = {
-        {"--threads", "x"},      {"--threads", "65"},     {"--max-body", "0"},
+        {"--threads", "x"},      {"--threads", "65"},           {"--max-body", "0"},
         {"--listen", "host:80"}, {"--listen", "1.2.3.4:99999"}, {"--log-level", "loud"},
         {"--nope", "1"},         {"positional", "x"},
     };

@@ -43,13 +43,20 @@ static void test_counts_from_several_threads_add_up(void **state)
     struct gh_buf b;
     gh_buf_init(&b, NULL, 64);
     gh_metrics_render(m, r, &b);
-    assert_non_null(strstr(b.data, "gatehouse_http_requests_total{route=\"/healthz\",status=\"200\"} 40000\n"));
-    assert_non_null(strstr(b.data, "gatehouse_http_requests_total{route=\"unmatched\",status=\"404\"} 1\n"));
-    assert_non_null(strstr(b.data, "gatehouse_http_requests_total{route=\"/healthz\",status=\"other\"} 1\n"));
+    assert_non_null(
+        strstr(b.data, "gatehouse_http_requests_total{route=\"/healthz\",status=\"200\"} 40000\n"));
+    assert_non_null(
+        strstr(b.data, "gatehouse_http_requests_total{route=\"unmatched\",status=\"404\"} 1\n"));
+    assert_non_null(
+        strstr(b.data, "gatehouse_http_requests_total{route=\"/healthz\",status=\"other\"} 1\n"));
     /* 0.3 ms falls in le=0.0005, not in le=0.00025 */
-    assert_non_null(strstr(b.data, "gatehouse_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"0.00025\"} 1\n"));
-    assert_non_null(strstr(b.data, "gatehouse_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"0.0005\"} 40001\n"));
-    assert_non_null(strstr(b.data, "gatehouse_http_request_duration_seconds_count{route=\"/healthz\"} 40001\n"));
+    assert_non_null(strstr(
+        b.data,
+        "gatehouse_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"0.00025\"} 1\n"));
+    assert_non_null(strstr(b.data, "gatehouse_http_request_duration_seconds_bucket{route=\"/"
+                                   "healthz\",le=\"0.0005\"} 40001\n"));
+    assert_non_null(strstr(
+        b.data, "gatehouse_http_request_duration_seconds_count{route=\"/healthz\"} 40001\n"));
     assert_non_null(strstr(b.data, "le=\"+Inf\"} 40001\n"));
     gh_buf_free(&b);
     gh_metrics_free(m);

@@ -31,7 +31,7 @@ struct match_case {
     const char *method;
     const char *path;
     enum gh_route_result result;
-    const char *ctx; /* expected route ctx when found */
+    const char *ctx;   /* expected route ctx when found */
     const char *param; /* expected first parameter value */
 };
 
@@ -45,9 +45,11 @@ static void test_match_table(void **state)
         {"GET", "/healthzz", GH_ROUTE_NOT_FOUND, NULL, NULL},
         {"GET", "/api/v1/orgs", GH_ROUTE_FOUND, "orgs", NULL},
         {"GET", "/api/v1/orgs/org_123", GH_ROUTE_FOUND, "org", "org_123"},
-        {"GET", "/api/v1/orgs/mine", GH_ROUTE_FOUND, "orgs-mine", NULL}, /* literal beats parameter */
+        {"GET", "/api/v1/orgs/mine", GH_ROUTE_FOUND, "orgs-mine",
+         NULL}, /* literal beats parameter */
         {"DELETE", "/api/v1/orgs/mine", GH_ROUTE_METHOD_NOT_ALLOWED, NULL, NULL},
-        {"POST", "/api/v1/orgs/mine/apps", GH_ROUTE_FOUND, "org-apps", "mine"}, /* backtracks to {org} */
+        {"POST", "/api/v1/orgs/mine/apps", GH_ROUTE_FOUND, "org-apps",
+         "mine"}, /* backtracks to {org} */
         {"PUT", "/api/v1/orgs/x/apps", GH_ROUTE_METHOD_NOT_ALLOWED, NULL, NULL},
         {"GET", "/api/v1/orgs//apps", GH_ROUTE_NOT_FOUND, NULL, NULL}, /* empty parameter */
         {"POST", "/api/v1/subscriptions/sub_1/activate", GH_ROUTE_FOUND, "activate", "sub_1"},
@@ -62,7 +64,8 @@ static void test_match_table(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const struct match_case *c = &cases[i];
         struct gh_route_match m;
-        enum gh_route_result got = gh_router_match(r, gh_method_parse(gh_str_c(c->method)), gh_str_c(c->path), &m);
+        enum gh_route_result got =
+            gh_router_match(r, gh_method_parse(gh_str_c(c->method)), gh_str_c(c->path), &m);
         if (got != c->result)
             fail_msg("case %zu: %s %s: got %d, want %d", i, c->method, c->path, got, c->result);
         if (c->ctx)
@@ -95,9 +98,11 @@ static void test_allow_lists_the_path_methods(void **state)
 {
     struct gh_router *r = fixture();
     struct gh_route_match m;
-    assert_int_equal(gh_router_match(r, GH_PUT, gh_str_c("/api/v1/orgs/o1"), &m), GH_ROUTE_METHOD_NOT_ALLOWED);
+    assert_int_equal(gh_router_match(r, GH_PUT, gh_str_c("/api/v1/orgs/o1"), &m),
+                     GH_ROUTE_METHOD_NOT_ALLOWED);
     char allow[64];
-    assert_string_equal(gh_methods_format(m.allowed, allow, sizeof allow), "GET, HEAD, PATCH, DELETE");
+    assert_string_equal(gh_methods_format(m.allowed, allow, sizeof allow),
+                        "GET, HEAD, PATCH, DELETE");
     gh_router_free(r);
 }
 
@@ -106,7 +111,8 @@ static void test_bad_and_duplicate_patterns_are_refused(void **state)
     struct gh_router *r = fixture();
     size_t before = gh_router_count(r);
     assert_false(gh_router_add(r, GH_GET, "/healthz", h, NULL)); /* duplicate method */
-    assert_false(gh_router_add(r, GH_GET, "/api/v1/orgs/{other}", h, NULL)); /* second name at one position */
+    assert_false(gh_router_add(r, GH_GET, "/api/v1/orgs/{other}", h,
+                               NULL)); /* second name at one position */
     assert_false(gh_router_add(r, GH_GET, "no-slash", h, NULL));
     assert_false(gh_router_add(r, GH_GET, "/a//b", h, NULL));
     assert_false(gh_router_add(r, GH_GET, "/a/{bad-name}", h, NULL));
