@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <jansson.h>
 #include <openssl/opensslv.h>
 
@@ -39,9 +40,8 @@ static const char *default_db(void)
 #define KEY_FILE_OPTION(dst)                                                                       \
     {                                                                                              \
         "key-file", "GATEHOUSE_KEY_FILE", "PATH",                                                  \
-            "server key that secrets are hashed under (created if missing); default: the "         \
-            "database "                                                                            \
-            "path + \".key\"",                                                                     \
+            "server key that secrets are hashed under, created if missing (none given: the "       \
+            "database file + \".key\")",                                                           \
             GH_OPT_STRING, (dst), 0, 0                                                             \
     }
 
@@ -51,19 +51,13 @@ static const char *default_db(void)
 /* The key file defaults to sit beside an SQLite database ("gatehouse.db" →
  * "gatehouse.db.key"), so a database and its key are backed up and moved
  * together but never stored in one file; other stores use ./gatehouse.key. */
-static const char *key_file_for(const char *key_file, const char *db, char *buf, size_t len)
+static const char *key_file_for(const char *key_file, const struct gh_store *store, char *buf,
+                                size_t len)
 {
     if (key_file && *key_file)
         return key_file;
-    const char *path = db;
-    if (strncmp(db, "sqlite:", 7) == 0)
-        path = db + 7;
-    else if (strncmp(db, "file:", 5) == 0)
-        path = db + 5;
-    else if (strstr(db, "://"))
-        path = NULL;
-    if (!path || !*path || strcmp(path, ":memory:") == 0 ||
-        (size_t)snprintf(buf, len, "%s.key", path) >= len)
+    const char *path = gh_store_file_path(store);
+    if (!path || (size_t)snprintf(buf, len, "%s.key", path) >= len)
         return "gatehouse.key";
     return buf;
 }
@@ -246,7 +240,7 @@ static int cmd_serve(int argc, char **argv)
     int version = 0;
     gh_store_schema_version(app.store, &version);
     char keybuf[4096];
-    if (!load_key("gatehouse serve", key_file_for(c.key_file, c.db, keybuf, sizeof keybuf),
+    if (!load_key("gatehouse serve", key_file_for(c.key_file, app.store, keybuf, sizeof keybuf),
                   app.key)) {
         gh_store_close(app.store);
         return EXIT_FAILURE;
@@ -361,7 +355,8 @@ static int cmd_admin_token(int argc, char **argv)
 {
     if (argc < 1 || strcmp(argv[0], "create") != 0) {
         if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
-            printf("usage: gatehouse admin-token create [--db PATH] [--name NAME]\n\n"
+            printf("usage: gatehouse admin-token create [--db PATH] [--key-file PATH] [--name "
+                   "NAME]\n\n"
                    "Platform-admin API tokens authenticate operators to the management API\n"
                    "(Authorization: Bearer <token>).  `gatehouse admin-token create --help` for "
                    "options.\n");
@@ -382,11 +377,12 @@ static int cmd_admin_token(int argc, char **argv)
     };
     char *pos[1];
     size_t npos;
-    enum gh_cli_result r = gh_cli_parse(
-        "gatehouse admin-token create", "gatehouse admin-token create [--db PATH] [--name NAME]",
-        "Creates a platform-admin API token and prints it once on stdout; only its\n"
-        "hash is stored, so keep it now.  Use it as `Authorization: Bearer <token>`.",
-        opts, sizeof opts / sizeof opts[0], argc - 1, argv + 1, pos, 0, &npos);
+    enum gh_cli_result r =
+        gh_cli_parse("gatehouse admin-token create",
+                     "gatehouse admin-token create [--db PATH] [--key-file PATH] [--name NAME]",
+                     "Creates a platform-admin API token and prints it once on stdout; only its\n"
+                     "hash is stored, so keep it now.  Use it as `Authorization: Bearer <token>`.",
+                     opts, sizeof opts / sizeof opts[0], argc - 1, argv + 1, pos, 0, &npos);
     if (r != GH_CLI_OK)
         return cli_status(r);
     size_t name_len = strlen(name);
@@ -404,7 +400,7 @@ static int cmd_admin_token(int argc, char **argv)
     }
     char keybuf[4096];
     uint8_t key[GH_KEY_BYTES];
-    if (!load_key("gatehouse admin-token create", key_file_for(key_file, db, keybuf, sizeof keybuf),
+    if (!load_key("gatehouse admin-token create", key_file_for(key_file, s, keybuf, sizeof keybuf),
                   key)) {
         gh_store_close(s);
         return EXIT_FAILURE;
@@ -456,10 +452,50 @@ static int cmd_admin_token(int argc, char **argv)
 
 /* ---- version, help ------------------------------------------------------ */
 
-static int cmd_version(void)
+/* The binary's version and schema level; with --db (or GATEHOUSE_DB), also
+ * that database's schema version, read without creating or migrating it. */
+static int cmd_version(int argc, char **argv)
 {
+    const char *db = NULL;
+    const struct gh_opt opts[] = {DB_OPTION(&db)};
+    char *pos[1];
+    size_t npos;
+    enum gh_cli_result r = gh_cli_parse(
+        "gatehouse version", "gatehouse version [--db PATH]",
+        "Prints the version, the libraries it runs on and the database schema version it\n"
+        "knows; with --db, also that database's schema version (read only).",
+        opts, 1, argc, argv, pos, 0, &npos);
+    if (r != GH_CLI_OK)
+        return cli_status(r);
     printf("gatehouse %s (libmicrohttpd %s, sqlite %s, jansson %s, %s)\n", GH_VERSION,
            MHD_get_version(), sqlite3_libversion(), JANSSON_VERSION, OPENSSL_VERSION_TEXT);
+    printf("schema version %d\n", gh_store_schema_latest());
+    if (!db)
+        return EXIT_SUCCESS;
+    if (!strstr(db, "://") && strncmp(db, "file:", 5) != 0 && strcmp(db, ":memory:") != 0) {
+        const char *path = strncmp(db, "sqlite:", 7) == 0 ? db + 7 : db;
+        if (access(path, F_OK) != 0) {
+            printf("database %s: does not exist\n", db);
+            return EXIT_SUCCESS;
+        }
+    }
+    char err[512];
+    struct gh_store *s =
+        gh_store_open(db, &(struct gh_store_options){.migrate = false}, err, sizeof err);
+    if (!s) {
+        fprintf(stderr, "gatehouse version: %s\n", err);
+        return EXIT_FAILURE;
+    }
+    int v = 0;
+    enum gh_store_rc rc = gh_store_schema_version(s, &v);
+    gh_store_close(s);
+    if (rc != GH_STORE_OK) {
+        fprintf(stderr, "gatehouse version: cannot read the schema version of %s (%s)\n", db,
+                gh_store_rc_name(rc));
+        return EXIT_FAILURE;
+    }
+    printf("database %s: schema version %d%s\n", db, v,
+           v < gh_store_schema_latest() ? " (gatehouse migrate will upgrade it)" : "");
     return EXIT_SUCCESS;
 }
 
@@ -492,7 +528,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "admin-token") == 0)
         return cmd_admin_token(argc - 2, argv + 2);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0)
-        return cmd_version();
+        return cmd_version(argc - 2, argv + 2);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
         return EXIT_SUCCESS;

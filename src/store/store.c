@@ -85,6 +85,32 @@ static bool is_memory_target(const char *target)
            (strncmp(target, "file:", 5) == 0 && strstr(target, "mode=memory") != NULL);
 }
 
+/* The file an SQLite target names: the path itself, or the path part of a
+ * file: URI ("file:data/gh.db?mode=rwc", "file:///var/lib/gh.db"); NULL for
+ * an in-memory database. */
+static char *target_file_path(const char *target)
+{
+    if (is_memory_target(target))
+        return NULL;
+    if (strncmp(target, "file:", 5) != 0)
+        return gh_xstrdup(target);
+    const char *p = target + 5;
+    if (strncmp(p, "//", 2) == 0) { /* authority: empty or "localhost" */
+        p += 2;
+        if (strncmp(p, "localhost", 9) == 0)
+            p += 9;
+        if (*p != '/')
+            return NULL;
+    }
+    size_t n = strcspn(p, "?#");
+    return n ? gh_xstrndup(p, n) : NULL;
+}
+
+const char *gh_store_file_path(const struct gh_store *s)
+{
+    return s->file_path;
+}
+
 static void pool_destroy(struct gh_store *s)
 {
     for (int i = 0; i < s->pool_size; i++) {
@@ -105,6 +131,7 @@ void gh_store_close(struct gh_store *s)
     pthread_cond_destroy(&s->slot_free);
     pthread_cond_destroy(&s->writer_done);
     free(s->target);
+    free(s->file_path);
     free(s);
 }
 
@@ -137,6 +164,7 @@ struct gh_store *gh_store_open(const char *url, const struct gh_store_options *o
     struct gh_store *s = gh_xcalloc(1, sizeof *s);
     s->drv = drv;
     s->target = gh_xstrdup(target);
+    s->file_path = target_file_path(target);
     s->busy_timeout_ms = opt->busy_timeout_ms > 0 ? opt->busy_timeout_ms : DEFAULT_BUSY_TIMEOUT_MS;
     s->pool_size = opt->pool_size > 0 ? opt->pool_size : DEFAULT_POOL_SIZE;
     if (is_memory_target(target))

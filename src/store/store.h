@@ -59,6 +59,9 @@ struct gh_store *gh_store_open(const char *url, const struct gh_store_options *o
 void gh_store_close(struct gh_store *s);
 /* "sqlite" or "postgres". */
 const char *gh_store_backend(const struct gh_store *s);
+/* The database file of an embedded (SQLite) store, e.g. for files kept
+ * beside it; NULL for an in-memory database or a database server. */
+const char *gh_store_file_path(const struct gh_store *s);
 
 /* Schema.  gh_store_migrate applies pending numbered migrations, each in its
  * own transaction; idempotent.  A database whose version is newer than this

@@ -63,12 +63,25 @@ class HelpAndVersionTest(TempDirTestCase):
         p = self.cli("admin-token", "create", "--help")
         self.assertIn("--name", p.stdout)
 
-    def test_version_is_one_line(self):
+    def test_version_names_release_and_schema(self):
         p = self.cli("version")
         self.assertEqual(p.returncode, 0, p)
         lines = p.stdout.splitlines()
-        self.assertEqual(len(lines), 1, p.stdout)
-        self.assertRegex(lines[0], r"\d+\.\d+")
+        self.assertEqual(len(lines), 2, p.stdout)
+        self.assertRegex(lines[0], r"^gatehouse \d+\.\d+\.\d+ ")
+        self.assertRegex(lines[1], r"^schema version [1-9]\d*$")
+
+    def test_version_reads_a_database_without_changing_it(self):
+        db = os.path.join(self.tmp, "v.db")
+        p = self.cli("version", "--db", db)
+        self.assertEqual(p.returncode, 0, p)
+        self.assertIn("does not exist", p.stdout)
+        self.assertFalse(os.path.exists(db), "version created the database")
+        self.assertEqual(self.cli("migrate", "--db", db).returncode, 0)
+        latest = self.cli("version").stdout.splitlines()[1].split()[-1]
+        p = self.cli("version", "--db", db)
+        self.assertEqual(p.returncode, 0, p)
+        self.assertIn("database %s: schema version %s" % (db, latest), p.stdout)
 
 
 # args, extra environment, a word the one-line message must contain

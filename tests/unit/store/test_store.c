@@ -188,6 +188,7 @@ static void check_url_opens_file(const char *url, const char *path)
     if (!s)
         fail_msg("cannot open %s: %s", url, err);
     assert_string_equal(gh_store_backend(s), "sqlite");
+    assert_string_equal(gh_store_file_path(s), path);
     commit_one_jti(s, "jti-url", false);
     gh_store_close(s);
     assert_true(access(path, F_OK) == 0);
@@ -221,6 +222,14 @@ static void test_url_sqlite_forms(void **state)
     snprintf(url, sizeof url, "file:%s", path);
     check_url_opens_file(url, path);
 
+    snprintf(path, sizeof path, "%s/uri-query.db", dir);
+    snprintf(url, sizeof url, "file:%s?mode=rwc", path);
+    check_url_opens_file(url, path);
+
+    snprintf(path, sizeof path, "%s/uri-authority.db", dir);
+    snprintf(url, sizeof url, "file://%s", path); /* file:///abs/path */
+    check_url_opens_file(url, path);
+
     assert_true(gh_fixture_rmtree(dir));
     free(dir);
 }
@@ -235,6 +244,7 @@ static void test_url_memory(void **state)
     struct gh_store *s = gh_store_open(":memory:", &opt, err, sizeof err);
     if (!s)
         fail_msg("cannot open :memory:: %s", err);
+    assert_null(gh_store_file_path(s));
     commit_one_jti(s, "jti-mem-1", false);
     commit_one_jti(s, "jti-mem-2", false);
     assert_int_equal(count_jtis(s), 2);
