@@ -12,6 +12,7 @@
 #include "store/snapshot.h"
 #include "store/store.h"
 
+#include <errno.h>
 #include <microhttpd.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -25,6 +26,7 @@
 #include <openssl/opensslv.h>
 
 #define EXIT_USAGE 2
+#define SNAPSHOT_RETRY_SECONDS 5
 
 static const char *default_db(void)
 {
@@ -222,7 +224,7 @@ static int cmd_serve(int argc, char **argv)
     gh_log_set_level(c.log_level);
 
     /* Block the stop signals before any thread exists so every thread
-     * inherits the mask and only sigwait() below sees them. */
+     * inherits the mask and only sigtimedwait() below sees them. */
     sigset_t stop;
     sigemptyset(&stop);
     sigaddset(&stop, SIGTERM);
@@ -292,8 +294,16 @@ static int cmd_serve(int argc, char **argv)
         gh_log_end(&l);
     }
 
-    int sig = 0;
-    sigwait(&stop, &sig);
+    /* The main thread waits for a stop signal and, every few seconds,
+     * refreshes the snapshot: a no-op while the store generation is
+     * unchanged, and the retry after a refresh that failed (the failed
+     * commit's change would otherwise wait for the next commit). */
+    int sig;
+    const struct timespec tick = {.tv_sec = SNAPSHOT_RETRY_SECONDS};
+    while ((sig = sigtimedwait(&stop, NULL, &tick)) < 0) {
+        if (errno == EAGAIN)
+            gh_snapshot_refresh(app.snapshot, app.store);
+    }
     if (gh_log_begin_lifecycle(&l, "server.stopping")) {
         gh_log_str(&l, "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
         gh_log_end(&l);
