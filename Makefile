@@ -46,6 +46,9 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
+# The OpenAPI document is embedded with .incbin, which -MMD does not record.
+$(BUILD)/src/portal/openapi.o: src/portal/openapi.json
+
 $(BUILD)/libgatehouse.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^

@@ -7,7 +7,7 @@
 #   test   build + what scripts/test.sh needs (cmocka; clang-14 and its runtime
 #          libraries for the sanitizer and libFuzzer builds; clang-format,
 #          clang-tidy, cppcheck for make format/lint; python3 for the
-#          integration tests; curl, sqlite3, jq)
+#          integration tests; curl, sqlite3, jq; nodejs: OpenAPI validation)
 #   bench  build + nginx and wrk for bench/http/run.sh
 #
 # Prints nothing and changes nothing when every package is already installed,
@@ -19,7 +19,7 @@ set -euo pipefail
 BUILD_PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
   libssl-dev libargon2-dev libcurl4-openssl-dev libpq-dev"
 TEST_PKGS="clang clang-14 libclang-rt-14-dev clang-format clang-tidy cppcheck libcmocka-dev
-  python3 curl sqlite3 jq"
+  python3 curl sqlite3 jq nodejs"
 BENCH_PKGS="nginx wrk curl"
 
 usage() {

@@ -13,10 +13,12 @@
 #   san-unit     unit tests under ASan/UBSan
 #   san-integ    integration tests against build/san/gatehouse
 #   fuzz         make fuzz FUZZ_SECONDS=10        (libFuzzer smoke run of every harness)
+#   openapi      scripts/validate-openapi.sh      (src/portal/openapi.json against the
+#                                                  official OpenAPI 3.1 schema, npm validator)
 #   lint         make lint                        (layer includes, cppcheck, clang-tidy)
 #
-# Counted: unit test cases, integration test cases, fuzz harnesses and the
-# lint run; a
+# Counted: unit test cases, integration test cases, fuzz harnesses, OpenAPI
+# checks and the lint run; a
 # failed build counts as one failure and skips the phases that need it.  The
 # last line is exactly "N passed, N failed"; the exit status is 0 only if
 # nothing failed.
@@ -51,7 +53,7 @@ begin() {
     phase_name=$1
     phase_start=$(date +%s)
     echo
-    echo "==================== [$phase_no/9] $phase_name: $2"
+    echo "==================== [$phase_no/10] $phase_name: $2"
 }
 
 # end STATUS_TEXT PASSED FAILED
@@ -66,7 +68,7 @@ end() {
 skip() {
     phase_no=$((phase_no + 1))
     echo
-    echo "==================== [$phase_no/9] $1: skipped ($2)"
+    echo "==================== [$phase_no/10] $1: skipped ($2)"
     summary+=("$(printf '%-12s %-32s %5s' "$1" "skipped ($2)" "-")")
 }
 
@@ -166,6 +168,9 @@ if [ "$f" -eq 0 ]; then
 else
     end "$p passed, $f FAILED (status $rc)" "$p" "$f"
 fi
+
+begin openapi "scripts/validate-openapi.sh (OpenAPI 3.1 schema and consistency)"
+suite "openapi: " scripts/validate-openapi.sh
 
 begin lint "make lint (layer includes, cppcheck, clang-tidy)"
 run make lint

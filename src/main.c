@@ -9,6 +9,9 @@
 #include "http/ops.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "core/throttle.h"
+#include "portal/mailer.h"
+#include "portal/portal.h"
 #include "store/snapshot.h"
 #include "store/store.h"
 
@@ -103,6 +106,14 @@ struct serve_config {
     long long max_connections;
     long long shutdown_grace_ms;
     const char *key_file;
+    const char *public_url;
+    const char *mail_dir;
+    const char *mail_from;
+    long long session_idle;
+    long long session_max;
+    long long verify_ttl;
+    long long reset_ttl;
+    long long max_token_days;
 };
 
 struct app {
@@ -186,6 +197,13 @@ static int cmd_serve(int argc, char **argv)
         .conn_timeout = 30,
         .max_connections = 10000,
         .shutdown_grace_ms = 10000,
+        .mail_dir = "mail",
+        .mail_from = "gatehouse@localhost",
+        .session_idle = 2 * 3600,
+        .session_max = 24 * 3600,
+        .verify_ttl = 48 * 3600,
+        .reset_ttl = 3600,
+        .max_token_days = 365,
     };
     strcpy(c.listen.host, "127.0.0.1");
     c.listen.port = 8080;
@@ -211,6 +229,26 @@ static int cmd_serve(int argc, char **argv)
         {"shutdown-grace", "GATEHOUSE_SHUTDOWN_GRACE", "MS",
          "on SIGTERM/SIGINT, how long requests in flight may take to finish", GH_OPT_INT,
          &c.shutdown_grace_ms, 0, 600000},
+        {"public-url", "GATEHOUSE_PUBLIC_URL", "URL",
+         "the address people reach gatehouse at, for links in mails; default: http://LISTEN",
+         GH_OPT_STRING, &c.public_url, 0, 0},
+        {"mail-dir", "GATEHOUSE_MAIL_DIR", "DIR",
+         "outgoing mails are written here as .eml files (created if missing)", GH_OPT_STRING,
+         &c.mail_dir, 0, 0},
+        {"mail-from", "GATEHOUSE_MAIL_FROM", "ADDRESS", "sender address of outgoing mails",
+         GH_OPT_STRING, &c.mail_from, 0, 0},
+        {"session-idle", "GATEHOUSE_SESSION_IDLE", "SECONDS",
+         "a login session unused this long ends", GH_OPT_INT, &c.session_idle, 1, 30 * 86400},
+        {"session-max", "GATEHOUSE_SESSION_MAX", "SECONDS",
+         "every login session ends this long after login", GH_OPT_INT, &c.session_max, 1,
+         365 * 86400},
+        {"verify-ttl", "GATEHOUSE_VERIFY_TTL", "SECONDS",
+         "how long an email-verification link works", GH_OPT_INT, &c.verify_ttl, 1, 30 * 86400},
+        {"reset-ttl", "GATEHOUSE_RESET_TTL", "SECONDS", "how long a password-reset link works",
+         GH_OPT_INT, &c.reset_ttl, 1, 7 * 86400},
+        {"max-token-days", "GATEHOUSE_MAX_TOKEN_DAYS", "DAYS",
+         "longest lifetime of a personal API token; 0 = no limit", GH_OPT_INT, &c.max_token_days, 0,
+         36500},
     };
     char *pos[1];
     size_t npos;
@@ -221,6 +259,13 @@ static int cmd_serve(int argc, char **argv)
         opts, sizeof opts / sizeof opts[0], argc, argv, pos, 0, &npos);
     if (r != GH_CLI_OK)
         return cli_status(r);
+    if (c.public_url && strncmp(c.public_url, "http://", 7) != 0 &&
+        strncmp(c.public_url, "https://", 8) != 0) {
+        fprintf(stderr,
+                "gatehouse serve: --public-url: expected an http:// or https:// URL, got '%s'\n",
+                c.public_url);
+        return EXIT_USAGE;
+    }
     gh_log_set_level(c.log_level);
 
     /* Block the stop signals before any thread exists so every thread
@@ -233,36 +278,58 @@ static int cmd_serve(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     char err[512];
+    int status = EXIT_FAILURE;
     struct app app = {0};
+    struct gh_portal portal = {0};
+    struct gh_router *router = NULL;
+    struct gh_server *server = NULL;
+    char keybuf[4096];
+    char public_url[256];
+    int version = 0;
+
     app.store = gh_store_open(c.db, &(struct gh_store_options){.migrate = true}, err, sizeof err);
     if (!app.store) {
         fprintf(stderr, "gatehouse serve: %s\n", err);
         return EXIT_FAILURE;
     }
-    int version = 0;
     gh_store_schema_version(app.store, &version);
-    char keybuf[4096];
     if (!load_key("gatehouse serve", key_file_for(c.key_file, app.store, keybuf, sizeof keybuf),
-                  app.key)) {
-        gh_store_close(app.store);
-        return EXIT_FAILURE;
-    }
+                  app.key))
+        goto out;
     app.snapshot = gh_snapshot_holder_new();
     if (!gh_snapshot_refresh(app.snapshot, app.store)) {
         fprintf(
             stderr,
             "gatehouse serve: cannot load the store into memory (the log line above says why)\n");
-        gh_snapshot_holder_free(app.snapshot);
-        gh_store_close(app.store);
-        return EXIT_FAILURE;
+        goto out;
     }
     gh_snapshot_holder_watch(app.snapshot, app.store);
     app.probes = (struct gh_ops_probes){.ctx = &app, .ready = app_ready, .metrics = app_metrics};
 
-    struct gh_router *router = gh_router_new();
-    if (!gh_ops_register(router, &app.probes)) {
+    portal.store = app.store;
+    portal.key = app.key;
+    portal.key_len = sizeof app.key;
+    portal.cfg = (struct gh_portal_config){
+        .mail_from = c.mail_from,
+        .session_idle_secs = c.session_idle,
+        .session_max_secs = c.session_max,
+        .verify_token_secs = c.verify_ttl,
+        .reset_token_secs = c.reset_ttl,
+        .max_token_days = c.max_token_days,
+    };
+    portal.throttle_account = gh_throttle_new(&GH_THROTTLE_ACCOUNT_DEFAULTS);
+    portal.throttle_addr = gh_throttle_new(&GH_THROTTLE_ADDRESS_DEFAULTS);
+    portal.mailer = gh_mailer_start(app.store, &(struct gh_mailer_config){.mail_dir = c.mail_dir},
+                                    err, sizeof err);
+    if (!portal.mailer) {
+        fprintf(stderr, "gatehouse serve: %s\n", err);
+        goto out;
+    }
+
+    router = gh_router_new();
+    if (!gh_ops_register(router, &app.probes) || !gh_portal_register(router, &portal)) {
         fprintf(stderr, "gatehouse serve: internal error: route table conflict\n");
-        return EXIT_FAILURE;
+        goto out;
     }
     struct gh_server_config sc = {
         .host = c.listen.host,
@@ -273,15 +340,26 @@ static int cmd_serve(int argc, char **argv)
         .conn_timeout = (unsigned)c.conn_timeout,
         .max_connections = (unsigned)c.max_connections,
     };
-    struct gh_server *server = gh_server_new(&sc, router, &app, err, sizeof err);
-    if (!server || !gh_server_start(server, err, sizeof err)) {
+    server = gh_server_new(&sc, router, &app, err, sizeof err);
+    if (!server) {
         fprintf(stderr, "gatehouse serve: %s\n", err);
-        gh_server_free(server);
-        gh_router_free(router);
-        gh_snapshot_holder_unwatch(app.snapshot);
-        gh_snapshot_holder_free(app.snapshot);
-        gh_store_close(app.store);
-        return EXIT_FAILURE;
+        goto out;
+    }
+    /* The socket is bound now, so the default link base knows the port. */
+    if (c.public_url) {
+        snprintf(public_url, sizeof public_url, "%s", c.public_url);
+        size_t n = strlen(public_url);
+        while (n > 0 && public_url[n - 1] == '/')
+            public_url[--n] = '\0';
+    } else {
+        bool v6 = strchr(c.listen.host, ':') != NULL;
+        snprintf(public_url, sizeof public_url, "http://%s%s%s:%u", v6 ? "[" : "", c.listen.host,
+                 v6 ? "]" : "", (unsigned)gh_server_port(server));
+    }
+    portal.cfg.public_url = public_url;
+    if (!gh_server_start(server, err, sizeof err)) {
+        fprintf(stderr, "gatehouse serve: %s\n", err);
+        goto out;
     }
     struct gh_log_line l;
     if (gh_log_begin_lifecycle(&l, "server.listening")) {
@@ -290,6 +368,8 @@ static int cmd_serve(int argc, char **argv)
         gh_log_int(&l, "threads", gh_server_threads(server));
         gh_log_str(&l, "store", gh_store_backend(app.store));
         gh_log_int(&l, "schema_version", version);
+        gh_log_str(&l, "public_url", public_url);
+        gh_log_str(&l, "mail_dir", c.mail_dir);
         gh_log_str(&l, "version", GH_VERSION);
         gh_log_end(&l);
     }
@@ -309,15 +389,27 @@ static int cmd_serve(int argc, char **argv)
         gh_log_end(&l);
     }
     gh_server_shutdown(server, (unsigned)c.shutdown_grace_ms);
+    status = EXIT_SUCCESS;
+
+out:
+    /* reverse order of creation; each piece may be missing */
     gh_server_free(server);
     gh_router_free(router);
-    gh_snapshot_holder_unwatch(app.snapshot);
-    gh_snapshot_holder_free(app.snapshot);
+    if (portal.mailer)
+        gh_mailer_stop(portal.mailer); /* delivers what is due first */
+    if (portal.throttle_account)
+        gh_throttle_free(portal.throttle_account);
+    if (portal.throttle_addr)
+        gh_throttle_free(portal.throttle_addr);
+    if (app.snapshot) {
+        gh_snapshot_holder_unwatch(app.snapshot);
+        gh_snapshot_holder_free(app.snapshot);
+    }
     gh_store_close(app.store);
     explicit_bzero(app.key, sizeof app.key);
-    if (gh_log_begin_lifecycle(&l, "server.stopped"))
+    if (status == EXIT_SUCCESS && gh_log_begin_lifecycle(&l, "server.stopped"))
         gh_log_end(&l);
-    return EXIT_SUCCESS;
+    return status;
 }
 
 /* ---- migrate ------------------------------------------------------------ */

@@ -1,0 +1,661 @@
+/* Accounts: self-registration with a verified email, password reset, and
+ * the platform admins' view of developers (seed 002: "API Developers need
+ * to self-register … verified email"; "You can list, view or delete API
+ * developer information here").
+ *
+ *   POST   /api/v1/register                 {email,password,name}  202
+ *   POST   /api/v1/verify-email             {token}                200 user
+ *   POST   /api/v1/password-reset           {email}                202
+ *   POST   /api/v1/password-reset/confirm   {token,password}       200 user
+ *   GET    /api/v1/developers?q=&page=&per_page=                    admins
+ *   GET    /api/v1/developers/{id}                                  admins
+ *   DELETE /api/v1/developers/{id}                                  admins
+ *
+ * No answer reveals whether an email is registered: registration and reset
+ * requests answer the same whatever the address, spend the same argon2 work,
+ * and tell the mailbox's owner what happened instead.  Mail-link tokens are
+ * secrets (crypto/secret.h) stored only as their keyed hash, single use and
+ * expiring.  Argon2 runs before the write transaction begins, so the
+ * database's write lock is never held for a password hash. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "crypto/password.h"
+#include "crypto/secret.h"
+#include "domain/id.h"
+#include "domain/validate.h"
+#include "portal/call.h"
+#include "portal/mail.h"
+
+#define VERIFY_TOKEN_PREFIX "ghv_"
+#define RESET_TOKEN_PREFIX "ghr_"
+#define MAIL_TOKEN_SIZE GH_SECRET_SIZE(4)
+#define PRODUCT "gatehouse"
+#define INVALID_TOKEN "invalid or expired token"
+#define SEARCH_MAX GH_EMAIL_MAX /* characters of a developer search */
+/* A password-reset request answers no sooner than this after it arrived,
+ * registered address or not (wait_answer_floor). */
+#define RESET_ANSWER_FLOOR_MS 100
+
+/* ---- helpers -------------------------------------------------------------- */
+
+/* gh_call_begin for the anonymous routes (register, verify, reset): the JSON
+ * body and a transaction, but no authentication.  They act on no one's
+ * authority, and must work whatever a browser still sends: someone who
+ * forgot their password likely holds the cookie of a session that has
+ * ended, which gh_call_begin would answer with 401. */
+static bool begin_anonymous(struct gh_call *c, struct gh_req *req, enum gh_tx_mode mode)
+{
+    memset(c, 0, sizeof *c);
+    c->req = req;
+    c->p = req->route->ctx;
+    c->now = (int64_t)time(NULL);
+    if (!gh_str_eq(gh_req_media_type(req), GH_STR("application/json"))) {
+        gh_call_fail(c, 415, NULL,
+                     "the request body must be JSON (Content-Type: application/json)");
+        return false;
+    }
+    struct gh_json_error err = {0};
+    c->body = gh_json_parse_object(req->body.ptr, req->body.len, &err);
+    if (!c->body) {
+        gh_call_fail(c, 400, err.field, err.message);
+        return false;
+    }
+    c->tx_write = mode == GH_TX_WRITE;
+    enum gh_store_rc rc = gh_store_begin(c->p->store, mode, &c->tx);
+    if (rc != GH_STORE_OK) {
+        c->tx = NULL;
+        gh_call_store_fail(c, rc, "transaction");
+        return false;
+    }
+    return true;
+}
+
+/* The call's read transaction replaced by a write transaction.  Handlers
+ * that hash a password begin as readers, hash, then call this: the lock
+ * SQLite's writers share is taken only for the short write itself.  What was
+ * read before must be read again inside the new transaction. */
+static bool upgrade_to_write(struct gh_call *c)
+{
+    gh_store_rollback(c->tx);
+    c->tx = NULL;
+    enum gh_store_rc rc = gh_store_begin(c->p->store, GH_TX_WRITE, &c->tx);
+    if (rc != GH_STORE_OK) {
+        c->tx = NULL;
+        gh_call_store_fail(c, rc, "transaction");
+        return false;
+    }
+    c->tx_write = true;
+    return true;
+}
+
+/* Removes leading and trailing ASCII whitespace in place: people paste
+ * addresses and names with stray blanks (validate.h: the faces trim). */
+static char *trim(char *s)
+{
+    if (!s)
+        return NULL;
+    while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+        s[--n] = '\0';
+    return s;
+}
+
+/* A required string member; 422 naming it when absent or not a string.
+ * Lengths are the validators' business (their messages are the clearer),
+ * so only an upper bound that no valid value reaches is applied here. */
+static bool body_string(struct gh_call *c, const char *name, size_t max_chars, char **out)
+{
+    struct gh_json_error err = {0};
+    if (!gh_json_string(c->body, name, GH_JSON_REQUIRED, 0, max_chars, c->req->arena, out, &err)) {
+        gh_call_json_fail(c, &err);
+        return false;
+    }
+    return true;
+}
+
+static bool field_ok(struct gh_call *c, bool ok, const struct gh_field_error *err)
+{
+    if (!ok)
+        gh_call_fail(c, 422, err->field, err->message);
+    return ok;
+}
+
+/* "24 hours", "30 minutes", "1 day", … for mail texts. */
+static const char *duration_text(struct gh_arena *a, int64_t secs)
+{
+    static const struct {
+        int64_t secs;
+        const char *one, *many;
+    } units[] = {{86400, "day", "days"}, {3600, "hour", "hours"}, {60, "minute", "minutes"}};
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (secs >= units[i].secs && secs % units[i].secs == 0) {
+            int64_t n = secs / units[i].secs;
+            return gh_arena_printf(a, "%lld %s", (long long)n,
+                                   n == 1 ? units[i].one : units[i].many);
+        }
+    }
+    return gh_arena_printf(a, "%lld %s", (long long)secs, secs == 1 ? "second" : "seconds");
+}
+
+static const char *utc_text(struct gh_arena *a, int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    char buf[32];
+    strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
+    return gh_arena_strdup(a, buf);
+}
+
+/* public_url + path, without a doubled '/'. */
+static const char *portal_link(struct gh_call *c, const char *path, const char *token)
+{
+    const char *base = c->p->cfg.public_url ? c->p->cfg.public_url : "";
+    size_t n = strlen(base);
+    while (n > 0 && base[n - 1] == '/')
+        n--;
+    if (token)
+        return gh_arena_printf(c->req->arena, "%.*s%s?token=%s", (int)n, base, path, token);
+    return gh_arena_printf(c->req->arena, "%.*s%s", (int)n, base, path);
+}
+
+/* Queues one plain-text mail to u in the call's transaction. */
+static bool queue_mail(struct gh_call *c, const struct gh_user *u, const char *event,
+                       const char *subject, const char *text)
+{
+    struct gh_mail m = {
+        .from = c->p->cfg.mail_from,
+        .from_name = PRODUCT,
+        .to = u->email,
+        .to_name = u->name,
+        .subject = subject,
+        .text = text,
+    };
+    if (!gh_mail_enqueue(c->tx, c->req->arena, &m, event, c->now, NULL)) {
+        gh_call_fail(c, 500, NULL, "internal error: cannot queue the mail");
+        return false;
+    }
+    c->queued_mail = true;
+    return true;
+}
+
+/* Creates a single-use mail-link token for u and writes the secret (prefix
+ * + 43 characters) into out; only its hash is stored. */
+static bool new_user_token(struct gh_call *c, const struct gh_user *u,
+                           enum gh_user_token_purpose purpose, const char *prefix, int64_t ttl,
+                           char out[MAIL_TOKEN_SIZE])
+{
+    if (gh_secret_generate(prefix, out, MAIL_TOKEN_SIZE) == 0) {
+        gh_call_fail(c, 500, NULL, "internal error: cannot generate a token");
+        return false;
+    }
+    char hash[GH_SECRET_HASH_HEX_LEN + 1];
+    gh_call_secret_hash(c, out, hash);
+    struct gh_user_token t = {
+        .token_hash = hash,
+        .user_id = u->id,
+        .purpose = purpose,
+        .created_at = c->now,
+        .expires_at = c->now + ttl,
+    };
+    enum gh_store_rc rc = gh_store_user_token_insert(c->tx, &t);
+    if (rc != GH_STORE_OK) {
+        gh_call_store_fail(c, rc, "token");
+        return false;
+    }
+    return true;
+}
+
+/* Finds the unused, unexpired token of this purpose behind secret and its
+ * user; anything else answers 400 "invalid or expired token" (field token)
+ * without saying which check failed.  Marks it used when mark is set (a
+ * write transaction): of two redemptions racing, one wins. */
+static bool redeem_token(struct gh_call *c, const char *secret, enum gh_user_token_purpose purpose,
+                         bool mark, struct gh_user *user)
+{
+    char hash[GH_SECRET_HASH_HEX_LEN + 1];
+    gh_call_secret_hash(c, secret, hash);
+    struct gh_user_token t;
+    enum gh_store_rc rc = gh_store_user_token_get(c->tx, hash, c->req->arena, &t);
+    if (rc == GH_STORE_OK && (t.purpose != purpose || t.used_at != 0 || t.expires_at <= c->now))
+        rc = GH_STORE_NOT_FOUND;
+    if (rc == GH_STORE_OK && mark) {
+        rc = gh_store_user_token_mark_used(c->tx, hash, c->now);
+        if (rc == GH_STORE_CONFLICT)
+            rc = GH_STORE_NOT_FOUND;
+    }
+    if (rc == GH_STORE_OK)
+        rc = gh_store_user_get(c->tx, t.user_id, c->req->arena, user);
+    if (rc == GH_STORE_NOT_FOUND) {
+        gh_call_fail(c, 400, "token", INVALID_TOKEN);
+        return false;
+    }
+    if (rc != GH_STORE_OK) {
+        gh_call_store_fail(c, rc, "token");
+        return false;
+    }
+    return true;
+}
+
+static json_t *status_body(const char *status)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "status", json_string(status));
+    return o;
+}
+
+/* ---- registration ------------------------------------------------------------ */
+
+static bool mail_verification(struct gh_call *c, const struct gh_user *u)
+{
+    char token[MAIL_TOKEN_SIZE];
+    int64_t ttl = c->p->cfg.verify_token_secs;
+    if (!new_user_token(c, u, GH_UTOKEN_VERIFY_EMAIL, VERIFY_TOKEN_PREFIX, ttl, token))
+        return false;
+    struct gh_arena *a = c->req->arena;
+    const char *text = gh_arena_printf(
+        a,
+        "Hello %s,\n\n"
+        "welcome to " PRODUCT ", the API developer portal. To finish your registration,\n"
+        "confirm that this email address is yours by opening this link:\n\n"
+        "%s\n\n"
+        "The link works once and expires in %s, at %s.\n"
+        "You can log in once your address is confirmed.\n\n"
+        "If you did not register, ignore this mail: without the link nothing happens.\n\n"
+        "-- \n" PRODUCT "\n",
+        u->name, portal_link(c, "/verify-email", token), duration_text(a, ttl),
+        utc_text(a, c->now + ttl));
+    return queue_mail(c, u, "user.verify_email", "Confirm your email address for " PRODUCT, text);
+}
+
+/* The mail for a registration attempt with an address that already has an
+ * account: it names the account's own name, never the one just sent. */
+static bool mail_already_registered(struct gh_call *c, const struct gh_user *u)
+{
+    const char *text = gh_arena_printf(
+        c->req->arena,
+        "Hello %s,\n\n"
+        "someone (perhaps you) just tried to register a new " PRODUCT " account with\n"
+        "this email address. You already have an account, so nothing was created\n"
+        "or changed.\n\n"
+        "If you forgot your password, you can choose a new one here:\n\n"
+        "%s\n\n"
+        "%s"
+        "If it was not you, ignore this mail: your account stays as it is.\n\n"
+        "-- \n" PRODUCT "\n",
+        u->name, portal_link(c, "/password-reset", NULL),
+        u->email_verified_at ? ""
+                             : "Your address is not confirmed yet; choosing a new password "
+                               "confirms it too.\n\n");
+    return queue_mail(c, u, "user.register_existing",
+                      "Your email address is already registered at " PRODUCT, text);
+}
+
+/* One attempt at the registration's writes.  *conflict is set when another
+ * registration took the address between lookup and insert (possible on
+ * engines that do not serialize writers); the caller retries once. */
+static bool register_writes(struct gh_call *c, const char *email, const char *name, const char *phc,
+                            bool *conflict)
+{
+    struct gh_user existing;
+    enum gh_store_rc rc = gh_store_user_by_email(c->tx, email, c->req->arena, &existing);
+    if (rc == GH_STORE_OK) {
+        json_t *changes = json_object();
+        json_object_set_new(changes, "email", json_string(existing.email));
+        return mail_already_registered(c, &existing) &&
+               gh_call_audit(c, "user.register_existing", "user", existing.id, NULL, changes);
+    }
+    if (rc != GH_STORE_NOT_FOUND) {
+        gh_call_store_fail(c, rc, "user");
+        return false;
+    }
+    struct gh_user u = {
+        .id = gh_id_new(c->req->arena, GH_ID_USER),
+        .email = (char *)email,
+        .name = (char *)name,
+        .password_hash = (char *)phc,
+        .created_at = c->now,
+        .updated_at = c->now,
+    };
+    rc = gh_store_user_insert(c->tx, &u);
+    if (rc == GH_STORE_CONFLICT) {
+        *conflict = true;
+        return false;
+    }
+    if (rc != GH_STORE_OK) {
+        gh_call_store_fail(c, rc, "user");
+        return false;
+    }
+    json_t *changes = json_object();
+    json_object_set_new(changes, "email", json_string(email));
+    json_object_set_new(changes, "name", json_string(name));
+    return mail_verification(c, &u) &&
+           gh_call_audit(c, "user.register", "user", u.id, NULL, changes);
+}
+
+static void h_register(struct gh_req *req)
+{
+    static const char *const fields[] = {"email", "password", "name", NULL};
+    struct gh_call c;
+    if (!begin_anonymous(&c, req, GH_TX_READ) || !gh_call_fields(&c, fields))
+        return;
+    char *email, *password, *name;
+    if (!body_string(&c, "email", 4 * GH_EMAIL_MAX, &email) ||
+        !body_string(&c, "password", GH_PASSWORD_MAX, &password) ||
+        !body_string(&c, "name", 4 * GH_NAME_MAX, &name))
+        return;
+    email = trim(email);
+    name = trim(name);
+    struct gh_field_error err = {0};
+    if (!field_ok(&c, gh_validate_email("email", email, &err), &err))
+        return;
+    gh_email_normalize(email);
+    if (!field_ok(&c, gh_validate_password("password", password, email, &err), &err) ||
+        !field_ok(&c, gh_validate_person_name("name", name, &err), &err))
+        return;
+
+    /* Hashed whether or not the address is taken: both answers take as long. */
+    char phc[GH_PASSWORD_PHC_SIZE];
+    if (!gh_password_hash(password, strlen(password), phc, sizeof phc)) {
+        gh_call_fail(&c, 500, NULL, "internal error: cannot hash the password");
+        return;
+    }
+    for (int attempt = 0;; attempt++) {
+        if (!upgrade_to_write(&c))
+            return;
+        bool conflict = false;
+        if (register_writes(&c, email, name, phc, &conflict))
+            break;
+        if (!conflict)
+            return; /* answered */
+        if (attempt == 1) {
+            gh_call_store_fail(&c, GH_STORE_CONFLICT, "user");
+            return;
+        }
+    }
+    if (gh_call_commit(&c))
+        gh_call_reply(&c, 202, status_body("verification mail sent"));
+}
+
+static void h_verify_email(struct gh_req *req)
+{
+    static const char *const fields[] = {"token", NULL};
+    struct gh_call c;
+    char *token;
+    struct gh_user u;
+    if (!begin_anonymous(&c, req, GH_TX_WRITE) || !gh_call_fields(&c, fields) ||
+        !body_string(&c, "token", 1024, &token) ||
+        !redeem_token(&c, token, GH_UTOKEN_VERIFY_EMAIL, true, &u))
+        return;
+    json_t *changes = json_object();
+    if (u.email_verified_at == 0) {
+        u.email_verified_at = c.now;
+        u.updated_at = c.now;
+        enum gh_store_rc rc = gh_store_user_update(c.tx, &u);
+        if (rc != GH_STORE_OK) {
+            json_decref(changes);
+            gh_call_store_fail(&c, rc, "user");
+            return;
+        }
+        json_object_set_new(changes, "email_verified", json_true());
+    }
+    if (gh_call_audit(&c, "user.verify_email", "user", u.id, NULL, changes) && gh_call_commit(&c))
+        gh_call_reply(&c, 200, gh_render_user(&u));
+}
+
+/* ---- password reset ------------------------------------------------------------ */
+
+static bool mail_reset(struct gh_call *c, const struct gh_user *u)
+{
+    char token[MAIL_TOKEN_SIZE];
+    int64_t ttl = c->p->cfg.reset_token_secs;
+    if (!new_user_token(c, u, GH_UTOKEN_PASSWORD_RESET, RESET_TOKEN_PREFIX, ttl, token))
+        return false;
+    struct gh_arena *a = c->req->arena;
+    const char *text = gh_arena_printf(
+        a,
+        "Hello %s,\n\n"
+        "someone (hopefully you) asked to reset the password of your " PRODUCT "\n"
+        "account. To choose a new password, open this link:\n\n"
+        "%s\n\n"
+        "The link works once and expires in %s, at %s.\n"
+        "Setting a new password logs you out everywhere; your personal API\n"
+        "tokens keep working.\n\n"
+        "If you did not ask for this, ignore this mail: your password stays as it is.\n\n"
+        "-- \n" PRODUCT "\n",
+        u->name, portal_link(c, "/password-reset", token), duration_text(a, ttl),
+        utc_text(a, c->now + ttl));
+    return queue_mail(c, u, "user.password_reset", "Reset your " PRODUCT " password", text);
+}
+
+static int64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Sleeps until RESET_ANSWER_FLOOR_MS after start_ns.  A reset request for
+ * a registered address writes a token, a mail and an audit event; one for
+ * an unknown address writes nothing and would answer measurably sooner. */
+static void wait_answer_floor(int64_t start_ns)
+{
+    int64_t until = start_ns + (int64_t)RESET_ANSWER_FLOOR_MS * 1000000;
+    struct timespec ts = {.tv_sec = (time_t)(until / 1000000000), .tv_nsec = until % 1000000000};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+        ;
+}
+
+static void h_password_reset(struct gh_req *req)
+{
+    static const char *const fields[] = {"email", NULL};
+    int64_t start_ns = monotonic_ns();
+    struct gh_call c;
+    char *email;
+    if (!begin_anonymous(&c, req, GH_TX_WRITE) || !gh_call_fields(&c, fields) ||
+        !body_string(&c, "email", 4 * GH_EMAIL_MAX, &email))
+        return;
+    email = trim(email);
+    struct gh_field_error err = {0};
+    if (!field_ok(&c, gh_validate_email("email", email, &err), &err))
+        return;
+    gh_email_normalize(email);
+
+    struct gh_user u;
+    enum gh_store_rc rc = gh_store_user_by_email(c.tx, email, req->arena, &u);
+    if (rc == GH_STORE_OK) {
+        if (!mail_reset(&c, &u) ||
+            !gh_call_audit(&c, "user.password_reset_request", "user", u.id, NULL, NULL))
+            return;
+    } else if (rc != GH_STORE_NOT_FOUND) {
+        gh_call_store_fail(&c, rc, "user");
+        return;
+    }
+    if (!gh_call_commit(&c))
+        return;
+    wait_answer_floor(start_ns);
+    gh_call_reply(&c, 202, status_body("reset mail sent if the address is registered"));
+}
+
+static void h_password_reset_confirm(struct gh_req *req)
+{
+    static const char *const fields[] = {"token", "password", NULL};
+    struct gh_call c;
+    char *token, *password;
+    struct gh_user u;
+    /* Checked without using it up first, so that a refused password leaves
+     * the link working. */
+    if (!begin_anonymous(&c, req, GH_TX_READ) || !gh_call_fields(&c, fields) ||
+        !body_string(&c, "token", 1024, &token) ||
+        !body_string(&c, "password", GH_PASSWORD_MAX, &password) ||
+        !redeem_token(&c, token, GH_UTOKEN_PASSWORD_RESET, false, &u))
+        return;
+    struct gh_field_error err = {0};
+    if (!field_ok(&c, gh_validate_password("password", password, u.email, &err), &err))
+        return;
+    char phc[GH_PASSWORD_PHC_SIZE];
+    if (!gh_password_hash(password, strlen(password), phc, sizeof phc)) {
+        gh_call_fail(&c, 500, NULL, "internal error: cannot hash the password");
+        return;
+    }
+    if (!upgrade_to_write(&c) || !redeem_token(&c, token, GH_UTOKEN_PASSWORD_RESET, true, &u))
+        return;
+    json_t *changes = json_object();
+    json_object_set_new(changes, "password", json_string("changed"));
+    if (u.email_verified_at == 0) {
+        u.email_verified_at = c.now; /* the link proved the mailbox is theirs */
+        json_object_set_new(changes, "email_verified", json_true());
+    }
+    u.password_hash = phc;
+    u.updated_at = c.now;
+    int64_t ended = 0;
+    enum gh_store_rc rc = gh_store_user_update(c.tx, &u);
+    if (rc == GH_STORE_OK)
+        rc = gh_store_session_delete_by_user(c.tx, u.id, &ended);
+    if (rc != GH_STORE_OK) {
+        json_decref(changes);
+        gh_call_store_fail(&c, rc, "user");
+        return;
+    }
+    json_object_set_new(changes, "sessions_ended", json_integer(ended));
+    if (gh_call_audit(&c, "user.password_reset", "user", u.id, NULL, changes) && gh_call_commit(&c))
+        gh_call_reply(&c, 200, gh_render_user(&u));
+}
+
+/* ---- developers (platform admins) ---------------------------------------------- */
+
+static void h_developers_list(struct gh_req *req)
+{
+    struct gh_call c;
+    struct gh_page page;
+    bool bad = false;
+    if (!gh_call_begin(&c, req, GH_CALL_ADMIN))
+        return;
+    const char *q = gh_call_query(&c, "q", &bad);
+    if (bad || !gh_call_page(&c, &page))
+        return;
+    struct gh_field_error err = {0};
+    if (q && !field_ok(&c, gh_validate_text("q", q, 0, SEARCH_MAX, false, &err), &err))
+        return;
+    struct gh_user *users = NULL;
+    size_t n = 0;
+    int64_t total = 0;
+    enum gh_store_rc rc = gh_store_user_count(c.tx, q, &total);
+    if (rc == GH_STORE_OK)
+        rc = gh_store_user_search(c.tx, q, &page, req->arena, &users, &n);
+    if (rc != GH_STORE_OK) {
+        gh_call_store_fail(&c, rc, "developers");
+        return;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(items, gh_render_user(&users[i]));
+    gh_call_reply_list(&c, items, total);
+}
+
+/* The developer named by the path, or 404 (also for a malformed id). */
+static bool path_developer(struct gh_call *c, struct gh_user *u)
+{
+    struct gh_str p = gh_req_param(c->req, "id");
+    char *id = gh_arena_strndup(c->req->arena, p.ptr, p.len);
+    enum gh_store_rc rc = gh_id_valid(id, GH_ID_USER)
+                              ? gh_store_user_get(c->tx, id, c->req->arena, u)
+                              : GH_STORE_NOT_FOUND;
+    if (rc != GH_STORE_OK) {
+        gh_call_store_fail(c, rc, "developer");
+        return false;
+    }
+    return true;
+}
+
+static void h_developer_get(struct gh_req *req)
+{
+    struct gh_call c;
+    struct gh_user u;
+    if (!gh_call_begin(&c, req, GH_CALL_ADMIN) || !path_developer(&c, &u))
+        return;
+    gh_call_reply(&c, 200, gh_render_user(&u));
+}
+
+/* Refuses (409) when u is the only ADMIN of an org: the org would be left
+ * without anyone who can manage it.  Otherwise fills *org_ids with the orgs
+ * u leaves. */
+static bool check_last_admin(struct gh_call *c, const struct gh_user *u, json_t **org_ids)
+{
+    struct gh_membership *ms = NULL;
+    size_t n = 0;
+    enum gh_store_rc rc =
+        gh_store_membership_list_by_user(c->tx, u->id, NULL, c->req->arena, &ms, &n);
+    if (rc != GH_STORE_OK) {
+        gh_call_store_fail(c, rc, "memberships");
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (ms[i].role != GH_ORG_ADMIN)
+            continue;
+        int64_t admins = 0;
+        rc = gh_store_membership_count_admins(c->tx, ms[i].org_id, &admins);
+        if (rc != GH_STORE_OK) {
+            gh_call_store_fail(c, rc, "memberships");
+            return false;
+        }
+        if (admins <= 1) {
+            struct gh_org org;
+            rc = gh_store_org_get(c->tx, ms[i].org_id, c->req->arena, &org);
+            if (rc != GH_STORE_OK) {
+                gh_call_store_fail(c, rc, "organization");
+                return false;
+            }
+            gh_call_failf(c, 409, NULL,
+                          "%s is the last ADMIN of organization '%s' (%s); make someone else "
+                          "ADMIN first, or delete the organization",
+                          u->email, org.name, org.id);
+            return false;
+        }
+    }
+    *org_ids = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(*org_ids, json_string(ms[i].org_id));
+    return true;
+}
+
+static void h_developer_delete(struct gh_req *req)
+{
+    struct gh_call c;
+    struct gh_user u;
+    json_t *orgs = NULL;
+    if (!gh_call_begin(&c, req, GH_CALL_ADMIN | GH_CALL_WRITE) || !path_developer(&c, &u) ||
+        !check_last_admin(&c, &u, &orgs))
+        return;
+    enum gh_store_rc rc = gh_store_user_delete(c.tx, u.id);
+    if (rc != GH_STORE_OK) {
+        json_decref(orgs);
+        gh_call_store_fail(&c, rc, "developer");
+        return;
+    }
+    json_t *changes = json_object();
+    json_object_set_new(changes, "email", json_string(u.email));
+    json_object_set_new(changes, "name", json_string(u.name));
+    json_object_set_new(changes, "orgs", orgs);
+    if (gh_call_audit(&c, "user.delete", "user", u.id, NULL, changes) && gh_call_commit(&c))
+        gh_call_reply_empty(&c, 204);
+}
+
+/* ---- routes ----------------------------------------------------------------------- */
+
+bool gh_portal_register_accounts(struct gh_router *r, struct gh_portal *p)
+{
+    return gh_router_add(r, GH_POST, "/api/v1/register", h_register, p) &&
+           gh_router_add(r, GH_POST, "/api/v1/verify-email", h_verify_email, p) &&
+           gh_router_add(r, GH_POST, "/api/v1/password-reset", h_password_reset, p) &&
+           gh_router_add(r, GH_POST, "/api/v1/password-reset/confirm", h_password_reset_confirm,
+                         p) &&
+           gh_router_add(r, GH_GET, "/api/v1/developers", h_developers_list, p) &&
+           gh_router_add(r, GH_GET, "/api/v1/developers/{id}", h_developer_get, p) &&
+           gh_router_add(r, GH_DELETE, "/api/v1/developers/{id}", h_developer_delete, p);
+}

@@ -1,0 +1,345 @@
+/* Mail delivery worker (portal/mailer.h). */
+#include "portal/mailer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "core/arena.h"
+#include "core/log.h"
+#include "domain/id.h"
+
+#define BATCH 32 /* messages claimed per transaction */
+
+struct gh_mailer {
+    struct gh_store *store;
+    char *dir;
+    struct gh_mailer_config cfg;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv; /* on CLOCK_MONOTONIC */
+    bool nudged;
+    bool stopping;
+};
+
+static int64_t now_of(const struct gh_mailer *m)
+{
+    return m->cfg.clock ? m->cfg.clock(m->cfg.clock_ctx) : (int64_t)time(NULL);
+}
+
+/* mkdir -p with mode 0700 for each directory made; existing ones are kept
+ * as they are. */
+static bool make_dirs(const char *path, char *err, size_t errlen)
+{
+    char *p = gh_xstrdup(path);
+    bool ok = true;
+    for (char *s = p + 1;; s++) {
+        if (*s != '/' && *s != '\0')
+            continue;
+        char c = *s;
+        *s = '\0';
+        if (mkdir(p, 0700) != 0 && errno != EEXIST) {
+            char why[128];
+            snprintf(err, errlen, "cannot create the mail directory %s: %s", p,
+                     strerror_r(errno, why, sizeof why));
+            ok = false;
+            break;
+        }
+        *s = c;
+        if (c == '\0')
+            break;
+    }
+    struct stat st;
+    if (ok && (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))) {
+        snprintf(err, errlen, "the mail directory %s is not a directory", path);
+        ok = false;
+    }
+    free(p);
+    return ok;
+}
+
+/* "20261123T160509Z" */
+static void utc_stamp(int64_t t, char out[17])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, 17, "%Y%m%dT%H%M%SZ", &tm);
+}
+
+static bool write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return false;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+/* Writes msg's body to its file atomically: a dot-file in the same
+ * directory, fsynced, renamed over the final name, then the directory
+ * fsynced so the rename survives a crash.  On failure err says what
+ * failed (the step, a path and the errno text). */
+static bool write_message(const struct gh_mailer *m, const struct gh_outbox_msg *msg, char *name,
+                          size_t namelen, char *err, size_t errlen)
+{
+    char stamp[17];
+    utc_stamp(msg->created_at, stamp);
+    snprintf(name, namelen, "%s-%s.eml", stamp, msg->id);
+    size_t n = strlen(m->dir) + strlen(name) + 8;
+    char *final = gh_xmalloc(n), *tmp = gh_xmalloc(n);
+    snprintf(final, n, "%s/%s", m->dir, name);
+    snprintf(tmp, n, "%s/.%s.tmp", m->dir, name);
+    const char *body = msg->body ? msg->body : "";
+    const char *failed = NULL; /* the step that failed */
+    const char *path = tmp;
+    int saved;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        failed = "open";
+    } else {
+        if (!write_all(fd, body, strlen(body)))
+            failed = "write";
+        else if (fsync(fd) != 0)
+            failed = "fsync";
+        saved = errno;
+        if (close(fd) != 0 && !failed)
+            failed = "close";
+        else
+            errno = saved;
+        if (!failed && rename(tmp, final) != 0)
+            failed = "rename";
+        if (failed) {
+            saved = errno;
+            unlink(tmp);
+            errno = saved;
+        }
+    }
+    if (!failed) {
+        path = m->dir;
+        int dfd = open(m->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0 || fsync(dfd) != 0)
+            failed = "fsync";
+        saved = errno;
+        if (dfd >= 0)
+            close(dfd);
+        errno = saved;
+    }
+    if (failed) {
+        char why[128];
+        snprintf(err, errlen, "%s %s: %s", failed, path, strerror_r(errno, why, sizeof why));
+    }
+    free(final);
+    free(tmp);
+    return !failed;
+}
+
+/* Seconds until the next try after a message's attempts-th failure. */
+static int64_t retry_delay(const struct gh_mailer *m, int attempts)
+{
+    int64_t d = m->cfg.retry_base_secs;
+    for (int i = 1; i < attempts && d < m->cfg.retry_max_secs; i++)
+        d *= 2;
+    return d < m->cfg.retry_max_secs ? d : m->cfg.retry_max_secs;
+}
+
+static void log_store_problem(const char *what, enum gh_store_rc rc, struct gh_tx *tx)
+{
+    struct gh_log_line l;
+    if (gh_log_begin(&l, GH_LOG_WARN, "mail.store_error")) {
+        gh_log_str(&l, "step", what);
+        gh_log_str(&l, "rc", gh_store_rc_name(rc));
+        if (tx)
+            gh_log_str(&l, "error", gh_store_tx_error(tx));
+        gh_log_end(&l);
+    }
+}
+
+/* Writes one claimed message and settles it in its own transaction. */
+static void deliver(struct gh_mailer *m, const struct gh_outbox_msg *msg)
+{
+    char name[128], err[512] = "";
+    /* the id becomes a file name: nothing but a well-formed id may */
+    bool bad_id = !gh_id_valid(msg->id, GH_ID_OUTBOX_MSG);
+    bool ok = false;
+    if (bad_id)
+        snprintf(err, sizeof err, "the message id is not a well-formed msg_ id");
+    else
+        ok = write_message(m, msg, name, sizeof name, err, sizeof err);
+    int attempts = msg->attempts + 1;
+    bool final = !ok && (bad_id || attempts >= m->cfg.max_attempts);
+    int64_t now = now_of(m);
+    struct gh_tx *tx;
+    enum gh_store_rc rc = gh_store_begin(m->store, GH_TX_WRITE, &tx);
+    if (rc == GH_STORE_OK) {
+        rc = ok ? gh_store_outbox_mark_sent(tx, msg->id, now)
+                : gh_store_outbox_mark_attempt_failed(tx, msg->id, err,
+                                                      now + retry_delay(m, attempts), final);
+        rc = rc == GH_STORE_OK ? gh_store_commit(tx) : (gh_store_rollback(tx), rc);
+    }
+    if (rc != GH_STORE_OK)
+        log_store_problem(ok ? "mark_sent" : "mark_attempt_failed", rc, NULL);
+
+    struct gh_log_line l;
+    if (ok) {
+        if (gh_log_begin(&l, GH_LOG_INFO, "mail.delivered")) {
+            gh_log_str(&l, "msg_id", msg->id);
+            gh_log_str(&l, "event", msg->event ? msg->event : "");
+            gh_log_str(&l, "file", name);
+            gh_log_end(&l);
+        }
+    } else if (gh_log_begin(&l, final ? GH_LOG_ERROR : GH_LOG_WARN, "mail.delivery_failed")) {
+        gh_log_str(&l, "msg_id", msg->id);
+        gh_log_str(&l, "event", msg->event ? msg->event : "");
+        gh_log_int(&l, "attempts", attempts);
+        gh_log_bool(&l, "final", final);
+        gh_log_str(&l, "error", err);
+        gh_log_end(&l);
+    }
+}
+
+/* One round: claim due email in batches until fewer than a batch is due. */
+static void deliver_due(struct gh_mailer *m)
+{
+    struct gh_arena *a = gh_arena_new(64 * 1024);
+    for (;;) {
+        gh_arena_reset(a);
+        struct gh_tx *tx;
+        struct gh_outbox_msg *msgs = NULL;
+        size_t n = 0;
+        enum gh_store_rc rc = gh_store_begin(m->store, GH_TX_WRITE, &tx);
+        if (rc != GH_STORE_OK) {
+            log_store_problem("begin", rc, NULL);
+            break;
+        }
+        rc = gh_store_outbox_claim_due(tx, now_of(m), BATCH, a, &msgs, &n);
+        if (rc != GH_STORE_OK) {
+            log_store_problem("claim_due", rc, tx);
+            gh_store_rollback(tx);
+            break;
+        }
+        rc = gh_store_commit(tx);
+        if (rc != GH_STORE_OK) {
+            log_store_problem("commit claim", rc, NULL);
+            break;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (msgs[i].channel == GH_OUTBOX_EMAIL)
+                deliver(m, &msgs[i]);
+        }
+        if (n < BATCH)
+            break;
+    }
+    gh_arena_free(a);
+}
+
+static void *run(void *arg)
+{
+    struct gh_mailer *m = arg;
+    pthread_mutex_lock(&m->mu);
+    for (;;) {
+        bool last = m->stopping;
+        m->nudged = false;
+        pthread_mutex_unlock(&m->mu);
+        deliver_due(m);
+        pthread_mutex_lock(&m->mu);
+        if (last)
+            break;
+        if (!m->nudged && !m->stopping) {
+            struct timespec until;
+            clock_gettime(CLOCK_MONOTONIC, &until);
+            until.tv_sec += m->cfg.poll_interval_ms / 1000;
+            until.tv_nsec += (m->cfg.poll_interval_ms % 1000) * 1000000L;
+            if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+            }
+            while (!m->nudged && !m->stopping &&
+                   pthread_cond_timedwait(&m->cv, &m->mu, &until) != ETIMEDOUT) {
+            }
+        }
+    }
+    pthread_mutex_unlock(&m->mu);
+    return NULL;
+}
+
+struct gh_mailer *gh_mailer_start(struct gh_store *store, const struct gh_mailer_config *cfg,
+                                  char *err, size_t errlen)
+{
+    if (!cfg->mail_dir || !*cfg->mail_dir) {
+        snprintf(err, errlen, "no mail directory given");
+        return NULL;
+    }
+    if (!make_dirs(cfg->mail_dir, err, errlen))
+        return NULL;
+    struct gh_mailer *m = gh_xcalloc(1, sizeof *m);
+    m->store = store;
+    m->cfg = *cfg;
+    m->dir = gh_xstrdup(cfg->mail_dir);
+    size_t len = strlen(m->dir);
+    while (len > 1 && m->dir[len - 1] == '/')
+        m->dir[--len] = '\0';
+    m->cfg.mail_dir = m->dir;
+    if (m->cfg.poll_interval_ms <= 0)
+        m->cfg.poll_interval_ms = GH_MAILER_POLL_MS;
+    if (m->cfg.max_attempts <= 0)
+        m->cfg.max_attempts = GH_MAILER_MAX_ATTEMPTS;
+    if (m->cfg.retry_base_secs <= 0)
+        m->cfg.retry_base_secs = GH_MAILER_RETRY_BASE_SECS;
+    if (m->cfg.retry_max_secs <= 0)
+        m->cfg.retry_max_secs = GH_MAILER_RETRY_MAX_SECS;
+    pthread_mutex_init(&m->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&m->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    int rc = pthread_create(&m->thread, NULL, run, m);
+    if (rc != 0) {
+        char why[128];
+        snprintf(err, errlen, "cannot start the mail worker: %s", strerror_r(rc, why, sizeof why));
+        pthread_cond_destroy(&m->cv);
+        pthread_mutex_destroy(&m->mu);
+        free(m->dir);
+        free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void gh_mailer_nudge(struct gh_mailer *m)
+{
+    pthread_mutex_lock(&m->mu);
+    m->nudged = true;
+    pthread_cond_signal(&m->cv);
+    pthread_mutex_unlock(&m->mu);
+}
+
+void gh_mailer_stop(struct gh_mailer *m)
+{
+    if (!m)
+        return;
+    pthread_mutex_lock(&m->mu);
+    m->stopping = true;
+    pthread_cond_signal(&m->cv);
+    pthread_mutex_unlock(&m->mu);
+    pthread_join(m->thread, NULL);
+    pthread_cond_destroy(&m->cv);
+    pthread_mutex_destroy(&m->mu);
+    free(m->dir);
+    free(m);
+}

@@ -1,0 +1,57 @@
+/* The mail delivery worker: one thread that takes due email messages from
+ * the outbox and writes each as an RFC 5322 file into the mail directory.
+ *
+ *   <mail_dir>/<created UTC yyyymmddThhmmssZ>-<msg id>.eml   (mode 0600)
+ *
+ * A file appears whole or not at all (written to a dot-file, fsynced,
+ * renamed), and its name depends only on the message, so a message written
+ * again after a crash replaces itself.  Each round claims due messages in a
+ * write transaction (a lease: another worker or node does not take them),
+ * writes them and marks them sent; a failed write is recorded on the
+ * message (gh_store_outbox_mark_attempt_failed) and retried after
+ * retry_base_secs, doubling up to retry_max_secs, until max_attempts, when
+ * the message is marked failed.  Logs name the message id and event, never
+ * the recipient's mail or the body (it carries links with tokens).
+ *
+ * Rounds run at start (mail that was committed but not delivered before a
+ * restart goes out now), every poll interval, on gh_mailer_nudge and once
+ * more in gh_mailer_stop. */
+#ifndef GH_PORTAL_MAILER_H
+#define GH_PORTAL_MAILER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+#define GH_MAILER_POLL_MS 1000
+#define GH_MAILER_MAX_ATTEMPTS 10
+#define GH_MAILER_RETRY_BASE_SECS 30
+#define GH_MAILER_RETRY_MAX_SECS 3600
+
+struct gh_mailer_config {
+    const char *mail_dir;     /* created with its parents (0700) if missing */
+    int64_t poll_interval_ms; /* 0: GH_MAILER_POLL_MS */
+    int max_attempts;         /* 0: GH_MAILER_MAX_ATTEMPTS */
+    int64_t retry_base_secs;  /* 0: GH_MAILER_RETRY_BASE_SECS */
+    int64_t retry_max_secs;   /* 0: GH_MAILER_RETRY_MAX_SECS */
+    /* Unix seconds for claiming and settling messages; NULL: the system
+     * clock.  Tests inject one to step over retry delays. */
+    int64_t (*clock)(void *ctx);
+    void *clock_ctx;
+};
+
+struct gh_mailer;
+
+/* Creates the mail directory if needed and starts the worker on store,
+ * which must outlive it.  NULL with one line for a person in err when the
+ * directory cannot be made or the thread cannot start. */
+struct gh_mailer *gh_mailer_start(struct gh_store *store, const struct gh_mailer_config *cfg,
+                                  char *err, size_t errlen);
+/* Makes the worker run a round now (cheap; any thread, e.g. after
+ * committing a transaction that queued mail). */
+void gh_mailer_nudge(struct gh_mailer *m);
+/* Runs a last round for what is due, stops the thread and frees m (NULL: no-op). */
+void gh_mailer_stop(struct gh_mailer *m);
+
+#endif

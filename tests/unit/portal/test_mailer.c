@@ -1,0 +1,410 @@
+/* Mail delivery against a real temporary SQLite store and directory, with
+ * an injected clock: a committed mail appears as its file, byte for byte,
+ * right after a nudge; a rolled-back one never does; mail pending before
+ * start goes out at start; stop delivers what is due; a directory that
+ * cannot be written records the failed attempt, retries after the delay
+ * and gives up after the last attempt; start refuses an unusable path. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../support/store_fixture.h"
+#include "core/arena.h"
+#include "core/log.h"
+#include "portal/mail.h"
+#include "portal/mailer.h"
+
+#define NOV23 1795449909 /* 2026-11-23T16:05:09Z */
+#define STAMP "20261123T160509Z"
+#define WAIT_MS 10000
+
+struct env {
+    struct gh_fixture_db db;
+    struct gh_store *store;
+    struct gh_arena *a;
+    char *tmp;      /* removed afterwards */
+    char *mail_dir; /* tmp/spool/mail: made by the mailer */
+    int64_t now;    /* the injected clock */
+    struct gh_mailer *mailer;
+};
+
+static int64_t test_clock(void *ctx)
+{
+    return __atomic_load_n((int64_t *)ctx, __ATOMIC_SEQ_CST);
+}
+
+static void set_clock(struct env *e, int64_t t)
+{
+    __atomic_store_n(&e->now, t, __ATOMIC_SEQ_CST);
+}
+
+static int setup(void **state)
+{
+    struct env *e = calloc(1, sizeof *e);
+    char err[256];
+    gh_log_set_level(GH_LOG_OFF);
+    if (!gh_fixture_db_init(&e->db))
+        return -1;
+    e->store = gh_fixture_store_open(&e->db, NULL, err, sizeof err);
+    if (!e->store) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    e->a = gh_arena_new(4096);
+    e->tmp = gh_fixture_tempdir();
+    if (!e->tmp)
+        return -1;
+    e->mail_dir = gh_arena_printf(e->a, "%s/spool/mail", e->tmp);
+    e->now = NOV23;
+    *state = e;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct env *e = *state;
+    gh_mailer_stop(e->mailer);
+    gh_store_close(e->store);
+    gh_fixture_db_done(&e->db);
+    gh_fixture_rmtree(e->tmp);
+    free(e->tmp);
+    gh_arena_free(e->a);
+    free(e);
+    gh_log_set_level(GH_LOG_INFO);
+    return 0;
+}
+
+/* Starts the mailer; a long poll interval, so only start, nudges and stop
+ * make it deliver. */
+static void start(struct env *e, int max_attempts)
+{
+    struct gh_mailer_config cfg = {
+        .mail_dir = e->mail_dir,
+        .poll_interval_ms = 60000,
+        .max_attempts = max_attempts,
+        .retry_base_secs = 30,
+        .clock = test_clock,
+        .clock_ctx = &e->now,
+    };
+    char err[256] = "";
+    e->mailer = gh_mailer_start(e->store, &cfg, err, sizeof err);
+    assert_non_null(e->mailer);
+    assert_string_equal(err, "");
+}
+
+/* Queues a mail to `to` in a write transaction, committed or rolled back;
+ * the id through *id. */
+static char *enqueue(struct env *e, const char *to, bool commit)
+{
+    struct gh_mail m = {
+        .from = "noreply@gatehouse.test",
+        .from_name = "gatehouse",
+        .to = to,
+        .subject = "Verify your email address",
+        .text = "Open https://portal.test/verify?token=ghvt_abc within a day.\n",
+    };
+    struct gh_tx *tx;
+    assert_int_equal(gh_store_begin(e->store, GH_TX_WRITE, &tx), GH_STORE_OK);
+    char *id = NULL;
+    assert_true(gh_mail_enqueue(tx, e->a, &m, "user.verify_email", NOV23, &id));
+    if (commit)
+        assert_int_equal(gh_store_commit(tx), GH_STORE_OK);
+    else
+        gh_store_rollback(tx);
+    return id;
+}
+
+static struct gh_outbox_msg row(struct env *e, const char *id)
+{
+    struct gh_tx *tx;
+    struct gh_outbox_msg m;
+    assert_int_equal(gh_store_begin(e->store, GH_TX_READ, &tx), GH_STORE_OK);
+    assert_int_equal(gh_store_outbox_get(tx, id, e->a, &m), GH_STORE_OK);
+    gh_store_rollback(tx);
+    return m;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static char *file_path(struct env *e, const char *id)
+{
+    return gh_arena_printf(e->a, "%s/" STAMP "-%s.eml", e->mail_dir, id);
+}
+
+/* The file's content once it exists (NULL after WAIT_MS). */
+static char *wait_for_file(struct env *e, const char *path)
+{
+    for (int waited = 0; waited < WAIT_MS; waited += 5) {
+        FILE *f = fopen(path, "rb");
+        if (f) {
+            char *buf = gh_arena_alloc(e->a, 1 << 16);
+            size_t n = fread(buf, 1, (1 << 16) - 1, f);
+            fclose(f);
+            buf[n] = '\0';
+            return buf;
+        }
+        sleep_ms(5);
+    }
+    return NULL;
+}
+
+static struct gh_outbox_msg wait_for_attempts(struct env *e, const char *id, int attempts)
+{
+    struct gh_outbox_msg m = row(e, id);
+    for (int waited = 0; m.attempts < attempts && waited < WAIT_MS; waited += 5) {
+        sleep_ms(5);
+        m = row(e, id);
+    }
+    return m;
+}
+
+/* Names in dir (dot-files included), counted. */
+static int entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+static void test_delivered_on_nudge(void **state)
+{
+    struct env *e = *state;
+    start(e, 0);
+    struct stat st;
+    assert_int_equal(stat(e->mail_dir, &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    assert_int_equal(st.st_mode & 0777, 0700);
+
+    set_clock(e, NOV23 + 7);
+    char *id = enqueue(e, "ann@partner.test", true);
+    gh_mailer_nudge(e->mailer);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    char *content = wait_for_file(e, file_path(e, id));
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_non_null(content);
+    /* long before the 60 s poll */
+    assert_true(t1.tv_sec - t0.tv_sec < 5);
+    /* the file is renamed into place before the row is marked sent */
+    struct gh_outbox_msg m = wait_for_attempts(e, id, 1);
+    assert_string_equal(content, m.body);
+    assert_non_null(strstr(content, "\r\nTo: <ann@partner.test>\r\n"));
+    assert_int_equal(m.state, GH_OUTBOX_SENT);
+    assert_int_equal(m.sent_at, NOV23 + 7);
+    assert_int_equal(m.attempts, 1);
+    assert_int_equal(stat(file_path(e, id), &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    /* the file alone: no temporary file left behind */
+    assert_int_equal(entries(e->mail_dir), 1);
+}
+
+static void test_rollback_sends_nothing(void **state)
+{
+    struct env *e = *state;
+    start(e, 0);
+    char *gone = enqueue(e, "ghost@partner.test", false);
+    gh_mailer_nudge(e->mailer);
+    char *kept = enqueue(e, "ann@partner.test", true);
+    gh_mailer_nudge(e->mailer);
+    assert_non_null(wait_for_file(e, file_path(e, kept)));
+    gh_mailer_stop(e->mailer);
+    e->mailer = NULL;
+    assert_int_equal(access(file_path(e, gone), F_OK), -1);
+    assert_int_equal(entries(e->mail_dir), 1);
+}
+
+static void test_pending_at_start_delivered(void **state)
+{
+    struct env *e = *state;
+    /* committed while no mailer ran (a crash before delivery) */
+    char *a = enqueue(e, "ann@partner.test", true);
+    char *b = enqueue(e, "bob@partner.test", true);
+    start(e, 0);
+    assert_non_null(wait_for_file(e, file_path(e, a)));
+    assert_non_null(wait_for_file(e, file_path(e, b)));
+    assert_int_equal(wait_for_attempts(e, b, 1).state, GH_OUTBOX_SENT);
+}
+
+static void test_stop_delivers_due(void **state)
+{
+    struct env *e = *state;
+    start(e, 0);
+    char *first = enqueue(e, "first@partner.test", true);
+    gh_mailer_nudge(e->mailer);
+    assert_non_null(wait_for_file(e, file_path(e, first)));
+    char *id = enqueue(e, "ann@partner.test", true);
+    /* no nudge: the 60 s poll is far away, stop must deliver it */
+    gh_mailer_stop(e->mailer);
+    e->mailer = NULL;
+    assert_int_equal(access(file_path(e, id), F_OK), 0);
+    assert_int_equal(row(e, id).state, GH_OUTBOX_SENT);
+}
+
+/* Puts a regular file where the mail directory was: writing fails. */
+static void break_dir(struct env *e)
+{
+    assert_true(gh_fixture_rmtree(e->mail_dir));
+    FILE *f = fopen(e->mail_dir, "w");
+    assert_non_null(f);
+    fclose(f);
+}
+
+static void repair_dir(struct env *e)
+{
+    assert_int_equal(unlink(e->mail_dir), 0);
+    assert_int_equal(mkdir(e->mail_dir, 0700), 0);
+}
+
+static char *read_file(struct env *e, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *buf = gh_arena_alloc(e->a, 1 << 16);
+    size_t n = fread(buf, 1, (1 << 16) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return buf;
+}
+
+static void test_failed_write_retried(void **state)
+{
+    struct env *e = *state;
+    char *log_path = gh_arena_printf(e->a, "%s/log", e->tmp);
+    FILE *log = fopen(log_path, "w");
+    assert_non_null(log);
+    gh_log_set_fd(fileno(log));
+    gh_log_set_level(GH_LOG_INFO);
+    start(e, 3);
+    break_dir(e);
+    char *id = enqueue(e, "ann@partner.test", true);
+    gh_mailer_nudge(e->mailer);
+    struct gh_outbox_msg m = wait_for_attempts(e, id, 1);
+    assert_int_equal(m.attempts, 1);
+    assert_int_equal(m.state, GH_OUTBOX_PENDING);
+    assert_non_null(m.last_error);
+    assert_non_null(strstr(m.last_error, "open "));
+    assert_null(strstr(m.last_error, "ghvt_abc")); /* never the body */
+    assert_int_equal(m.next_attempt_at, NOV23 + 30);
+
+    /* not due yet: a nudge does not retry */
+    repair_dir(e);
+    set_clock(e, NOV23 + 29);
+    gh_mailer_nudge(e->mailer);
+    sleep_ms(200);
+    assert_int_equal(row(e, id).attempts, 1);
+    assert_int_equal(entries(e->mail_dir), 0);
+
+    /* due: delivered on the next round */
+    set_clock(e, NOV23 + 30);
+    gh_mailer_nudge(e->mailer);
+    char *content = wait_for_file(e, file_path(e, id));
+    assert_non_null(content);
+    m = wait_for_attempts(e, id, 2);
+    assert_string_equal(content, m.body);
+    assert_int_equal(m.state, GH_OUTBOX_SENT);
+    assert_int_equal(m.attempts, 2);
+    assert_null(m.last_error);
+
+    /* the log names the message and the failure, never the recipient or body */
+    gh_mailer_stop(e->mailer);
+    e->mailer = NULL;
+    gh_log_set_fd(-1);
+    fclose(log);
+    char *lines = read_file(e, log_path);
+    assert_non_null(strstr(lines, "\"msg\":\"mail.delivery_failed\""));
+    assert_non_null(strstr(lines, "\"msg\":\"mail.delivered\""));
+    assert_non_null(strstr(lines, id));
+    assert_null(strstr(lines, "ghvt_abc"));
+    assert_null(strstr(lines, "ann@partner.test"));
+}
+
+static void test_final_failure(void **state)
+{
+    struct env *e = *state;
+    start(e, 3);
+    break_dir(e);
+    char *id = enqueue(e, "ann@partner.test", true);
+    gh_mailer_nudge(e->mailer);
+    struct gh_outbox_msg m = wait_for_attempts(e, id, 1);
+    assert_int_equal(m.next_attempt_at, NOV23 + 30);
+    set_clock(e, NOV23 + 30);
+    gh_mailer_nudge(e->mailer);
+    m = wait_for_attempts(e, id, 2);
+    assert_int_equal(m.state, GH_OUTBOX_PENDING);
+    assert_int_equal(m.next_attempt_at, NOV23 + 30 + 60); /* doubled */
+    set_clock(e, NOV23 + 90);
+    gh_mailer_nudge(e->mailer);
+    m = wait_for_attempts(e, id, 3);
+    assert_int_equal(m.attempts, 3);
+    assert_int_equal(m.state, GH_OUTBOX_FAILED);
+    assert_non_null(m.last_error);
+
+    /* given up: even a working directory later gets nothing */
+    repair_dir(e);
+    set_clock(e, NOV23 + 100000);
+    gh_mailer_nudge(e->mailer);
+    gh_mailer_stop(e->mailer);
+    e->mailer = NULL;
+    assert_int_equal(entries(e->mail_dir), 0);
+    assert_int_equal(row(e, id).attempts, 3);
+}
+
+static void test_start_refuses_unusable_dir(void **state)
+{
+    struct env *e = *state;
+    char *file = gh_arena_printf(e->a, "%s/plain-file", e->tmp);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    fclose(f);
+    char err[256] = "";
+    struct gh_mailer_config cfg = {.mail_dir = file};
+    assert_null(gh_mailer_start(e->store, &cfg, err, sizeof err));
+    assert_non_null(strstr(err, "not a directory"));
+    cfg.mail_dir = gh_arena_printf(e->a, "%s/sub", file);
+    err[0] = '\0';
+    assert_null(gh_mailer_start(e->store, &cfg, err, sizeof err));
+    assert_non_null(strstr(err, "cannot create the mail directory"));
+    cfg.mail_dir = "";
+    assert_null(gh_mailer_start(e->store, &cfg, err, sizeof err));
+    /* an existing directory, with a trailing slash, is fine */
+    cfg.mail_dir = gh_arena_printf(e->a, "%s/", e->tmp);
+    struct gh_mailer *m = gh_mailer_start(e->store, &cfg, err, sizeof err);
+    assert_non_null(m);
+    gh_mailer_stop(m);
+    gh_mailer_stop(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_delivered_on_nudge, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rollback_sends_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pending_at_start_delivered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stop_delivers_due, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_write_retried, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_final_failure, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_start_refuses_unusable_dir, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
