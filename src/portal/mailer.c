@@ -183,16 +183,25 @@ static void deliver(struct gh_mailer *m, const struct gh_outbox_msg *msg)
     int attempts = msg->attempts + 1;
     bool final = !ok && (bad_id || attempts >= m->cfg.max_attempts);
     int64_t now = now_of(m);
-    struct gh_tx *tx;
+    struct gh_tx *tx = NULL;
     enum gh_store_rc rc = gh_store_begin(m->store, GH_TX_WRITE, &tx);
+    if (rc != GH_STORE_OK)
+        tx = NULL;
     if (rc == GH_STORE_OK) {
         rc = ok ? gh_store_outbox_mark_sent(tx, msg->id, now)
                 : gh_store_outbox_mark_attempt_failed(tx, msg->id, err,
                                                       now + retry_delay(m, attempts), final);
-        rc = rc == GH_STORE_OK ? gh_store_commit(tx) : (gh_store_rollback(tx), rc);
+        if (rc == GH_STORE_OK) {
+            rc = gh_store_commit(tx);
+            tx = NULL;
+        }
     }
+    /* Unsettled, the message stays leased and is written again (to the
+     * same file) when the lease ends. */
     if (rc != GH_STORE_OK)
-        log_store_problem(ok ? "mark_sent" : "mark_attempt_failed", rc, NULL);
+        log_store_problem(ok ? "mark_sent" : "mark_attempt_failed", rc, tx);
+    if (rc != GH_STORE_OK && tx)
+        gh_store_rollback(tx);
 
     struct gh_log_line l;
     if (ok) {
@@ -237,6 +246,8 @@ static void deliver_due(struct gh_mailer *m)
             log_store_problem("commit claim", rc, NULL);
             break;
         }
+        /* The claim takes due messages of every channel; webhook messages
+         * are not this worker's and stay leased until their lease ends. */
         for (size_t i = 0; i < n; i++) {
             if (msgs[i].channel == GH_OUTBOX_EMAIL)
                 deliver(m, &msgs[i]);
