@@ -358,6 +358,7 @@ static void request_head(struct gh_server *s, struct gh_req *req, const char *me
                          const char *version)
 {
     req->http11 = strcmp(version, MHD_HTTP_VERSION_1_1) == 0;
+    fill_client(req); /* handlers need it (audit, throttling), not only the log */
     req->method_name = gh_str_c(method);
     req->method = gh_method_parse(req->method_name);
     struct gh_str rid = gh_req_header_str(req, "X-Request-Id");
@@ -517,7 +518,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                            status, dur);
     struct gh_log_line l;
     if (status && gh_log_begin(&l, GH_LOG_INFO, "http.request")) {
-        fill_client(req);
         gh_log_str(&l, "request_id", req->request_id);
         gh_log_strn(&l, "method", req->method_name.ptr, req->method_name.len);
         gh_log_strn(&l, "path", req->path.ptr,

@@ -166,7 +166,9 @@ bool gh_call_fields(struct gh_call *c, const char *const allowed[])
     struct gh_json_error err = {0};
     if (gh_json_check_fields(c->body, allowed, &err))
         return true;
-    gh_call_fail(c, 400, err.field, err.message);
+    /* copy: err.field points into the body the failure frees */
+    const char *field = err.field ? gh_arena_strdup(c->req->arena, err.field) : NULL;
+    gh_call_fail(c, 400, field, err.message);
     return false;
 }
 

@@ -27,6 +27,18 @@ static void field_fail(struct gh_call *c, const struct gh_field_error *err)
         gh_call_fail(c, 422, NULL, err->message);
 }
 
+/* gh_call_fields, but the refused field's name is copied before the body
+ * it points into is freed (gh_call_fields answers with the freed name). */
+static bool check_fields(struct gh_call *c, const char *const allowed[])
+{
+    struct gh_json_error err = {0};
+    if (gh_json_check_fields(c->body, allowed, &err))
+        return true;
+    const char *field = err.field ? gh_arena_strdup(c->req->arena, err.field) : NULL;
+    gh_call_fail(c, 400, field, err.message);
+    return false;
+}
+
 /* gh_org_validate speaks in struct member names; the API in JSON names. */
 static const char *org_field_json_name(const char *field)
 {
@@ -112,7 +124,8 @@ static bool contact_member(struct gh_call *c, const json_t *body, struct contact
         return true;
     }
     if (!json_is_object(v)) {
-        gh_call_fail(c, 422, "contact", "'contact' must be an object with address, phone and email");
+        gh_call_fail(c, 422, "contact",
+                     "'contact' must be an object with address, phone and email");
         return false;
     }
     const char *key;
@@ -168,7 +181,8 @@ static bool strlist_member(struct gh_call *c, const char *name, size_t max, gh_v
             gh_call_failf(c, 422, name, "'%s' entry %zu must be a string", name, i + 1);
             return false;
         }
-        out->items[i] = gh_arena_strndup(c->req->arena, json_string_value(e), json_string_length(e));
+        out->items[i] =
+            gh_arena_strndup(c->req->arena, json_string_value(e), json_string_length(e));
     }
     struct gh_field_error err = {0};
     if (!gh_validate_list(name, out, max, item, &err)) {
@@ -271,12 +285,12 @@ static bool role_member(struct gh_call *c, enum gh_org_role *role)
 
 static void org_create(struct gh_req *req)
 {
-    static const char *const fields[] = {"name",    "description", "provider",          "partner",
-                                         "tenant",  "contact",     "responsible_email", NULL};
+    static const char *const fields[] = {"name",   "description", "provider",          "partner",
+                                         "tenant", "contact",     "responsible_email", NULL};
     struct gh_call c;
     if (!gh_call_begin(&c, req, GH_CALL_AUTH | GH_CALL_BODY | GH_CALL_WRITE))
         return;
-    if (!gh_call_fields(&c, fields))
+    if (!check_fields(&c, fields))
         return;
 
     struct gh_org o = {0};
@@ -294,7 +308,8 @@ static void org_create(struct gh_req *req)
 
     if (!c.who.platform_admin) {
         if (!c.who.user.email_verified_at) {
-            gh_call_fail(&c, 403, NULL, "verify your email address before creating an organization");
+            gh_call_fail(&c, 403, NULL,
+                         "verify your email address before creating an organization");
             return;
         }
         if (o.provider) {
@@ -469,25 +484,28 @@ static void patch_text(json_t *changes, const char *field, bool present, char *v
 {
     if (!present || str_same(*slot, value))
         return;
-    json_object_set_new(changes, field, change(gh_json_str_or_null(*slot), gh_json_str_or_null(value)));
+    json_object_set_new(changes, field,
+                        change(gh_json_str_or_null(*slot), gh_json_str_or_null(value)));
     *slot = value;
 }
 
 static void org_patch(struct gh_req *req)
 {
-    static const char *const fields[] = {"name",    "description", "provider",          "partner",
-                                         "tenant",  "contact",     "responsible_email", NULL};
+    static const char *const fields[] = {"name",   "description", "provider",          "partner",
+                                         "tenant", "contact",     "responsible_email", NULL};
     struct gh_call c;
     if (!gh_call_begin(&c, req, GH_CALL_AUTH | GH_CALL_BODY | GH_CALL_WRITE))
         return;
     struct gh_org org;
     enum gh_org_role role;
-    if (!path_org(&c, &org, &role) || !need_org_admin(&c, role) || !gh_call_fields(&c, fields))
+    if (!path_org(&c, &org, &role) || !need_org_admin(&c, role) || !check_fields(&c, fields))
         return;
     if (!c.who.platform_admin) {
         for (size_t i = 0; fields[i]; i++) {
-            if (json_object_get(c.body, fields[i]) && gh_org_field_is_platform_admin_only(fields[i])) {
-                gh_call_failf(&c, 403, fields[i], "only platform admins can change '%s'", fields[i]);
+            if (json_object_get(c.body, fields[i]) &&
+                gh_org_field_is_platform_admin_only(fields[i])) {
+                gh_call_failf(&c, 403, fields[i], "only platform admins can change '%s'",
+                              fields[i]);
                 return;
             }
         }
@@ -526,11 +544,13 @@ static void org_patch(struct gh_req *req)
     patch_text(changes, "contact.phone", contact.has_phone, contact.phone, &org.contact_phone);
     patch_text(changes, "contact.email", contact.has_email, contact.email, &org.contact_email);
     if (has_provider && provider != org.provider) {
-        json_object_set_new(changes, "provider", change(json_boolean(org.provider), json_boolean(provider)));
+        json_object_set_new(changes, "provider",
+                            change(json_boolean(org.provider), json_boolean(provider)));
         org.provider = provider;
     }
     if (has_partner && partner != org.partner) {
-        json_object_set_new(changes, "partner", change(json_boolean(org.partner), json_boolean(partner)));
+        json_object_set_new(changes, "partner",
+                            change(json_boolean(org.partner), json_boolean(partner)));
         org.partner = partner;
     }
 
@@ -604,7 +624,7 @@ static void org_put_list(struct gh_req *req, const char *name, size_t max, gh_va
     if (!gh_call_begin(&c, req, GH_CALL_AUTH | GH_CALL_BODY | GH_CALL_WRITE))
         return;
     struct gh_org org;
-    if (!path_org(&c, &org, NULL) || !need_platform_admin(&c) || !gh_call_fields(&c, fields))
+    if (!path_org(&c, &org, NULL) || !need_platform_admin(&c) || !check_fields(&c, fields))
         return;
     struct gh_strlist list;
     if (!strlist_member(&c, name, max, item, &list))
@@ -684,7 +704,7 @@ static void member_add(struct gh_req *req)
     struct gh_org org;
     enum gh_org_role caller_role;
     if (!path_org(&c, &org, &caller_role) || !need_org_admin(&c, caller_role) ||
-        !gh_call_fields(&c, fields))
+        !check_fields(&c, fields))
         return;
     bool present;
     char *email;
@@ -725,7 +745,8 @@ static void member_add(struct gh_req *req)
         gh_call_store_fail(&c, rc, "membership");
         return;
     }
-    m = (struct gh_membership){.org_id = org.id, .user_id = u.id, .role = role, .created_at = c.now};
+    m = (struct gh_membership){
+        .org_id = org.id, .user_id = u.id, .role = role, .created_at = c.now};
     rc = gh_store_membership_put(c.tx, &m);
     if (rc != GH_STORE_OK) {
         gh_call_store_fail(&c, rc, "membership");
@@ -782,7 +803,7 @@ static void member_patch(struct gh_req *req)
     struct gh_org org;
     enum gh_org_role caller_role;
     if (!path_org(&c, &org, &caller_role) || !need_org_admin(&c, caller_role) ||
-        !gh_call_fields(&c, fields))
+        !check_fields(&c, fields))
         return;
     enum gh_org_role role;
     struct gh_membership m;
@@ -810,8 +831,9 @@ static void member_patch(struct gh_req *req)
         return;
     }
     json_t *changes = json_object();
-    json_object_set_new(changes, "role", change(json_string(gh_org_role_name(old)),
-                                                json_string(gh_org_role_name(role))));
+    json_object_set_new(
+        changes, "role",
+        change(json_string(gh_org_role_name(old)), json_string(gh_org_role_name(role))));
     if (!gh_call_audit(&c, "org.member.update", "user", u.id, org.id, changes) ||
         !gh_call_commit(&c))
         return;

@@ -108,7 +108,9 @@ class ApiTestCase(harness.ServerTestCase):
 
     def mails_to(self, address):
         out = []
-        for path in sorted(glob.glob(os.path.join(self.mail_dir, "*.eml"))):
+        # oldest first by write time: names sort by second only
+        paths = glob.glob(os.path.join(self.mail_dir, "*.eml"))
+        for path in sorted(paths, key=lambda p: os.stat(p).st_mtime_ns):
             with open(path, "rb") as f:
                 msg = email.message_from_binary_file(f, policy=email.policy.default)
             if address.lower() in str(msg["To"]).lower():
