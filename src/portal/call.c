@@ -369,7 +369,11 @@ static bool authenticate(struct gh_call *c)
     }
     c->who.actor = GH_ACTOR_SESSION;
     c->who.actor_id = c->who.user.id;
-    if (c->now - s->last_seen_at >= TOUCH_EVERY_SECS)
+    /* a short idle limit needs fresher last-seen times */
+    int64_t every = c->p->cfg.session_idle_secs / 2;
+    if (every > TOUCH_EVERY_SECS)
+        every = TOUCH_EVERY_SECS;
+    if (c->now - s->last_seen_at >= every)
         touch_credential(c, true, s->id_hash);
     return true;
 }

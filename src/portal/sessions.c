@@ -60,14 +60,16 @@ static bool begin_login(struct gh_call *c, struct gh_req *req)
     return true;
 }
 
-/* The longer of the two throttles' waits for this login, in milliseconds. */
+/* The longer of the two throttles' waits for this login, in milliseconds.
+ * An unknown client address (empty) is not throttled by address: one shared
+ * key would let anyone lock everybody out. */
 static int64_t login_wait_ms(const struct gh_portal *p, const char *email, const char *addr,
                              int64_t now_ms)
 {
     int64_t wait = 0;
     if (p->throttle_account)
         wait = gh_throttle_check(p->throttle_account, email, now_ms);
-    if (p->throttle_addr) {
+    if (p->throttle_addr && *addr) {
         int64_t w = gh_throttle_check(p->throttle_addr, addr, now_ms);
         if (w > wait)
             wait = w;
@@ -80,7 +82,7 @@ static void login_failed(const struct gh_portal *p, const char *email, const cha
     int64_t now_ms = monotonic_ms();
     if (p->throttle_account)
         gh_throttle_fail(p->throttle_account, email, now_ms);
-    if (p->throttle_addr)
+    if (p->throttle_addr && *addr)
         gh_throttle_fail(p->throttle_addr, addr, now_ms);
 }
 
