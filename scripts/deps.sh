@@ -3,7 +3,7 @@
 #
 #   scripts/deps.sh [build|test|bench|all]...      (default: all)
 #
-#   build  compiler and the libraries `make` links against
+#   build  compiler, the libraries `make` links against, curl and jq (README quickstart)
 #   test   build + what scripts/test.sh needs (cmocka; clang-14 and its runtime
 #          libraries for the sanitizer and libFuzzer builds; clang-format,
 #          clang-tidy, cppcheck for make format/lint; python3 for the
@@ -16,7 +16,7 @@
 # never prompts and starts no services (nginx is only installed, not started).
 set -euo pipefail
 
-BUILD_PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
+BUILD_PKGS="build-essential pkg-config curl jq libmicrohttpd-dev libjansson-dev libsqlite3-dev
   libssl-dev libargon2-dev libcurl4-openssl-dev libpq-dev"
 TEST_PKGS="clang clang-14 libclang-rt-14-dev clang-format clang-tidy cppcheck libcmocka-dev
   python3 curl sqlite3 jq nodejs"

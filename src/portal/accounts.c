@@ -12,8 +12,9 @@
  *   DELETE /api/v1/developers/{id}                                  admins
  *
  * No answer reveals whether an email is registered: registration and reset
- * requests answer the same whatever the address, spend the same argon2 work,
- * and tell the mailbox's owner what happened instead.  Mail-link tokens are
+ * requests answer the same whatever the address (registration spends the
+ * same argon2 work either way, a reset waits for the same answer floor) and
+ * tell the mailbox's owner what happened instead.  Mail-link tokens are
  * secrets (crypto/secret.h) stored only as their keyed hash, single use and
  * expiring.  Argon2 runs before the write transaction begins, so the
  * database's write lock is never held for a password hash. */
@@ -40,56 +41,6 @@
 #define RESET_ANSWER_FLOOR_MS 100
 
 /* ---- helpers -------------------------------------------------------------- */
-
-/* gh_call_begin for the anonymous routes (register, verify, reset): the JSON
- * body and a transaction, but no authentication.  They act on no one's
- * authority, and must work whatever a browser still sends: someone who
- * forgot their password likely holds the cookie of a session that has
- * ended, which gh_call_begin would answer with 401. */
-static bool begin_anonymous(struct gh_call *c, struct gh_req *req, enum gh_tx_mode mode)
-{
-    memset(c, 0, sizeof *c);
-    c->req = req;
-    c->p = req->route->ctx;
-    c->now = (int64_t)time(NULL);
-    if (!gh_str_eq(gh_req_media_type(req), GH_STR("application/json"))) {
-        gh_call_fail(c, 415, NULL,
-                     "the request body must be JSON (Content-Type: application/json)");
-        return false;
-    }
-    struct gh_json_error err = {0};
-    c->body = gh_json_parse_object(req->body.ptr, req->body.len, &err);
-    if (!c->body) {
-        gh_call_fail(c, 400, err.field, err.message);
-        return false;
-    }
-    c->tx_write = mode == GH_TX_WRITE;
-    enum gh_store_rc rc = gh_store_begin(c->p->store, mode, &c->tx);
-    if (rc != GH_STORE_OK) {
-        c->tx = NULL;
-        gh_call_store_fail(c, rc, "transaction");
-        return false;
-    }
-    return true;
-}
-
-/* The call's read transaction replaced by a write transaction.  Handlers
- * that hash a password begin as readers, hash, then call this: the lock
- * SQLite's writers share is taken only for the short write itself.  What was
- * read before must be read again inside the new transaction. */
-static bool upgrade_to_write(struct gh_call *c)
-{
-    gh_store_rollback(c->tx);
-    c->tx = NULL;
-    enum gh_store_rc rc = gh_store_begin(c->p->store, GH_TX_WRITE, &c->tx);
-    if (rc != GH_STORE_OK) {
-        c->tx = NULL;
-        gh_call_store_fail(c, rc, "transaction");
-        return false;
-    }
-    c->tx_write = true;
-    return true;
-}
 
 /* Removes leading and trailing ASCII whitespace in place: people paste
  * addresses and names with stray blanks (validate.h: the faces trim). */
@@ -264,11 +215,13 @@ static bool mail_verification(struct gh_call *c, const struct gh_user *u)
         "welcome to " PRODUCT ", the API developer portal. To finish your registration,\n"
         "confirm that this email address is yours by opening this link:\n\n"
         "%s\n\n"
+        "If the link does not open, send this code to POST /api/v1/verify-email:\n\n"
+        "    %s\n\n"
         "The link works once and expires in %s, at %s.\n"
         "You can log in once your address is confirmed.\n\n"
         "If you did not register, ignore this mail: without the link nothing happens.\n\n"
         "-- \n" PRODUCT "\n",
-        u->name, portal_link(c, "/verify-email", token), duration_text(a, ttl),
+        u->name, portal_link(c, "/verify-email", token), token, duration_text(a, ttl),
         utc_text(a, c->now + ttl));
     return queue_mail(c, u, "user.verify_email", "Confirm your email address for " PRODUCT, text);
 }
@@ -304,12 +257,9 @@ static bool register_writes(struct gh_call *c, const char *email, const char *na
 {
     struct gh_user existing;
     enum gh_store_rc rc = gh_store_user_by_email(c->tx, email, c->req->arena, &existing);
-    if (rc == GH_STORE_OK) {
-        json_t *changes = json_object();
-        json_object_set_new(changes, "email", json_string(existing.email));
+    if (rc == GH_STORE_OK) /* nothing changes; the audit shows the attempt */
         return mail_already_registered(c, &existing) &&
-               gh_call_audit(c, "user.register_existing", "user", existing.id, NULL, changes);
-    }
+               gh_call_audit(c, "user.register_existing", "user", existing.id, NULL, NULL);
     if (rc != GH_STORE_NOT_FOUND) {
         gh_call_store_fail(c, rc, "user");
         return false;
@@ -331,18 +281,19 @@ static bool register_writes(struct gh_call *c, const char *email, const char *na
         gh_call_store_fail(c, rc, "user");
         return false;
     }
+    if (!mail_verification(c, &u))
+        return false;
     json_t *changes = json_object();
     json_object_set_new(changes, "email", json_string(email));
     json_object_set_new(changes, "name", json_string(name));
-    return mail_verification(c, &u) &&
-           gh_call_audit(c, "user.register", "user", u.id, NULL, changes);
+    return gh_call_audit(c, "user.register", "user", u.id, NULL, changes);
 }
 
 static void h_register(struct gh_req *req)
 {
     static const char *const fields[] = {"email", "password", "name", NULL};
     struct gh_call c;
-    if (!begin_anonymous(&c, req, GH_TX_READ) || !gh_call_fields(&c, fields))
+    if (!gh_call_begin(&c, req, GH_CALL_BODY | GH_CALL_ANONYMOUS) || !gh_call_fields(&c, fields))
         return;
     char *email, *password, *name;
     if (!body_string(&c, "email", 4 * GH_EMAIL_MAX, &email) ||
@@ -366,7 +317,7 @@ static void h_register(struct gh_req *req)
         return;
     }
     for (int attempt = 0;; attempt++) {
-        if (!upgrade_to_write(&c))
+        if (!gh_call_reopen(&c, GH_TX_WRITE))
             return;
         bool conflict = false;
         if (register_writes(&c, email, name, phc, &conflict))
@@ -388,8 +339,8 @@ static void h_verify_email(struct gh_req *req)
     struct gh_call c;
     char *token;
     struct gh_user u;
-    if (!begin_anonymous(&c, req, GH_TX_WRITE) || !gh_call_fields(&c, fields) ||
-        !body_string(&c, "token", 1024, &token) ||
+    if (!gh_call_begin(&c, req, GH_CALL_BODY | GH_CALL_ANONYMOUS | GH_CALL_WRITE) ||
+        !gh_call_fields(&c, fields) || !body_string(&c, "token", 1024, &token) ||
         !redeem_token(&c, token, GH_UTOKEN_VERIFY_EMAIL, true, &u))
         return;
     json_t *changes = json_object();
@@ -423,12 +374,15 @@ static bool mail_reset(struct gh_call *c, const struct gh_user *u)
         "someone (hopefully you) asked to reset the password of your " PRODUCT "\n"
         "account. To choose a new password, open this link:\n\n"
         "%s\n\n"
+        "If the link does not open, send this code with your new password to\n"
+        "POST /api/v1/password-reset/confirm:\n\n"
+        "    %s\n\n"
         "The link works once and expires in %s, at %s.\n"
         "Setting a new password logs you out everywhere; your personal API\n"
         "tokens keep working.\n\n"
         "If you did not ask for this, ignore this mail: your password stays as it is.\n\n"
         "-- \n" PRODUCT "\n",
-        u->name, portal_link(c, "/password-reset", token), duration_text(a, ttl),
+        u->name, portal_link(c, "/password-reset", token), token, duration_text(a, ttl),
         utc_text(a, c->now + ttl));
     return queue_mail(c, u, "user.password_reset", "Reset your " PRODUCT " password", text);
 }
@@ -457,8 +411,8 @@ static void h_password_reset(struct gh_req *req)
     int64_t start_ns = monotonic_ns();
     struct gh_call c;
     char *email;
-    if (!begin_anonymous(&c, req, GH_TX_WRITE) || !gh_call_fields(&c, fields) ||
-        !body_string(&c, "email", 4 * GH_EMAIL_MAX, &email))
+    if (!gh_call_begin(&c, req, GH_CALL_BODY | GH_CALL_ANONYMOUS | GH_CALL_WRITE) ||
+        !gh_call_fields(&c, fields) || !body_string(&c, "email", 4 * GH_EMAIL_MAX, &email))
         return;
     email = trim(email);
     struct gh_field_error err = {0};
@@ -490,7 +444,7 @@ static void h_password_reset_confirm(struct gh_req *req)
     struct gh_user u;
     /* Checked without using it up first, so that a refused password leaves
      * the link working. */
-    if (!begin_anonymous(&c, req, GH_TX_READ) || !gh_call_fields(&c, fields) ||
+    if (!gh_call_begin(&c, req, GH_CALL_BODY | GH_CALL_ANONYMOUS) || !gh_call_fields(&c, fields) ||
         !body_string(&c, "token", 1024, &token) ||
         !body_string(&c, "password", GH_PASSWORD_MAX, &password) ||
         !redeem_token(&c, token, GH_UTOKEN_PASSWORD_RESET, false, &u))
@@ -503,7 +457,8 @@ static void h_password_reset_confirm(struct gh_req *req)
         gh_call_fail(&c, 500, NULL, "internal error: cannot hash the password");
         return;
     }
-    if (!upgrade_to_write(&c) || !redeem_token(&c, token, GH_UTOKEN_PASSWORD_RESET, true, &u))
+    if (!gh_call_reopen(&c, GH_TX_WRITE) ||
+        !redeem_token(&c, token, GH_UTOKEN_PASSWORD_RESET, true, &u))
         return;
     json_t *changes = json_object();
     json_object_set_new(changes, "password", json_string("changed"));

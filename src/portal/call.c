@@ -146,7 +146,7 @@ void gh_call_reply_list(struct gh_call *c, json_t *items, int64_t total)
         gh_buf_put(&b, c->req->path.ptr, c->req->path.len);
         gh_buf_putc(&b, '?');
         query_without_paging(c, &b);
-        gh_buf_printf(&b, "page=%lld&per_page=%lld>; rel=\"next\"", (long long)(c->page + 1),
+        gh_buf_printf(&b, "page=%lld&per_page=%lld>; rel=\"next\"", (long long)c->page + 1,
                       (long long)c->per_page);
         gh_buf_putc(&b, '\0');
         gh_resp_header(c->req, "Link", b.data);
@@ -210,8 +210,8 @@ static bool query_int(struct gh_call *c, const char *name, int64_t min, int64_t 
     char *end;
     long long v = strtoll(s, &end, 10);
     if (!*s || *end || v < min || v > max) {
-        gh_call_failf(c, 422, name, "%s must be an integer from %lld to %lld", name,
-                      (long long)min, (long long)max);
+        gh_call_failf(c, 422, name, "%s must be an integer from %lld to %lld", name, (long long)min,
+                      (long long)max);
         return false;
     }
     *out = v;
@@ -316,9 +316,10 @@ static bool authenticate(struct gh_call *c)
             gh_call_store_fail(c, rc, "token");
             return false;
         }
-        if (rc == GH_STORE_NOT_FOUND ||
-            (t.kind == GH_TOKEN_KIND_ADMIN) != admin || (t.expires_at && t.expires_at <= c->now)) {
-            gh_call_fail(c, 401, NULL, "the bearer token is not valid (unknown, revoked or expired)");
+        if (rc == GH_STORE_NOT_FOUND || (t.kind == GH_TOKEN_KIND_ADMIN) != admin ||
+            (t.expires_at && t.expires_at <= c->now)) {
+            gh_call_fail(c, 401, NULL,
+                         "the bearer token is not valid (unknown, revoked or expired)");
             return false;
         }
         if (admin) {
@@ -326,7 +327,8 @@ static bool authenticate(struct gh_call *c)
             c->who.platform_admin = true;
         } else {
             if (!t.user_id || !load_person(c, t.user_id)) {
-                gh_call_fail(c, 401, NULL, "the bearer token is not valid (unknown, revoked or expired)");
+                gh_call_fail(c, 401, NULL,
+                             "the bearer token is not valid (unknown, revoked or expired)");
                 return false;
             }
             c->who.actor = GH_ACTOR_PERSONAL_TOKEN;
@@ -344,9 +346,9 @@ static bool authenticate(struct gh_call *c)
     gh_call_secret_hash(c, cookie, hash);
     struct gh_session *s = &c->who.session;
     enum gh_store_rc rc = gh_store_session_get(c->tx, hash, req->arena, s);
-    if (rc == GH_STORE_NOT_FOUND || (rc == GH_STORE_OK && (s->expires_at <= c->now ||
-                                                          c->now - s->last_seen_at >
-                                                              c->p->cfg.session_idle_secs))) {
+    if (rc == GH_STORE_NOT_FOUND ||
+        (rc == GH_STORE_OK &&
+         (s->expires_at <= c->now || c->now - s->last_seen_at > c->p->cfg.session_idle_secs))) {
         gh_call_fail(c, 401, NULL, "the session has ended; log in again");
         return false;
     }
@@ -358,8 +360,9 @@ static bool authenticate(struct gh_call *c)
         const char *csrf = gh_req_header(req, "X-CSRF-Token");
         size_t n = strlen(s->csrf_token);
         if (!csrf || strlen(csrf) != n || !gh_ct_equal(csrf, s->csrf_token, n)) {
-            gh_call_fail(c, 403, NULL,
-                         "missing or wrong X-CSRF-Token header (the csrf_token from POST /api/v1/session)");
+            gh_call_fail(
+                c, 403, NULL,
+                "missing or wrong X-CSRF-Token header (the csrf_token from POST /api/v1/session)");
             return false;
         }
     }
@@ -387,7 +390,8 @@ bool gh_call_begin(struct gh_call *c, struct gh_req *req, unsigned flags)
     if (flags & GH_CALL_BODY) {
         struct gh_str mt = gh_req_media_type(req);
         if (!gh_str_eq(mt, GH_STR("application/json"))) {
-            gh_call_fail(c, 415, NULL, "the request body must be JSON (Content-Type: application/json)");
+            gh_call_fail(c, 415, NULL,
+                         "the request body must be JSON (Content-Type: application/json)");
             return false;
         }
         struct gh_json_error err = {0};
@@ -397,26 +401,42 @@ bool gh_call_begin(struct gh_call *c, struct gh_req *req, unsigned flags)
             return false;
         }
     }
-    c->tx_write = (flags & GH_CALL_WRITE) != 0;
-    enum gh_store_rc rc = gh_store_begin(c->p->store, c->tx_write ? GH_TX_WRITE : GH_TX_READ, &c->tx);
-    if (rc != GH_STORE_OK) {
-        c->tx = NULL;
-        gh_call_store_fail(c, rc, "transaction");
+    if (!(flags & GH_CALL_NO_TX) &&
+        !gh_call_reopen(c, (flags & GH_CALL_WRITE) ? GH_TX_WRITE : GH_TX_READ))
         return false;
-    }
+    if (flags & GH_CALL_ANONYMOUS)
+        return true;
     if (!authenticate(c))
         return false;
-    if ((flags & (GH_CALL_AUTH | GH_CALL_PERSON | GH_CALL_ADMIN)) && c->who.actor == GH_ACTOR_NONE) {
+    if ((flags & (GH_CALL_AUTH | GH_CALL_PERSON | GH_CALL_ADMIN)) &&
+        c->who.actor == GH_ACTOR_NONE) {
         gh_call_fail(c, 401, NULL,
                      "authentication required: a bearer token or a session (POST /api/v1/session)");
         return false;
     }
     if ((flags & GH_CALL_PERSON) && !c->who.has_user) {
-        gh_call_fail(c, 403, NULL, "only a person can do this (log in, or use a personal API token)");
+        gh_call_fail(c, 403, NULL,
+                     "only a person can do this (log in, or use a personal API token)");
         return false;
     }
     if ((flags & GH_CALL_ADMIN) && !c->who.platform_admin) {
         gh_call_fail(c, 403, NULL, "only platform admins can do this");
+        return false;
+    }
+    return true;
+}
+
+bool gh_call_reopen(struct gh_call *c, enum gh_tx_mode mode)
+{
+    if (c->tx) {
+        gh_store_rollback(c->tx);
+        c->tx = NULL;
+    }
+    c->tx_write = mode == GH_TX_WRITE;
+    enum gh_store_rc rc = gh_store_begin(c->p->store, mode, &c->tx);
+    if (rc != GH_STORE_OK) {
+        c->tx = NULL;
+        gh_call_store_fail(c, rc, "transaction");
         return false;
     }
     return true;

@@ -38,9 +38,18 @@ enum {
     GH_CALL_ADMIN = 1u << 2,  /* a platform admin */
     GH_CALL_BODY = 1u << 3,   /* a JSON object body */
     GH_CALL_WRITE = 1u << 4,  /* a write transaction */
+    /* credentials are ignored, not checked: logging in and password resets
+     * must work whatever a browser still sends (an ended session's cookie) */
+    GH_CALL_ANONYMOUS = 1u << 5,
+    GH_CALL_NO_TX = 1u << 6, /* no transaction: the handler opens its own */
 };
 
-enum gh_actor { GH_ACTOR_NONE = 0, GH_ACTOR_ADMIN_TOKEN, GH_ACTOR_PERSONAL_TOKEN, GH_ACTOR_SESSION };
+enum gh_actor {
+    GH_ACTOR_NONE = 0,
+    GH_ACTOR_ADMIN_TOKEN,
+    GH_ACTOR_PERSONAL_TOKEN,
+    GH_ACTOR_SESSION
+};
 
 struct gh_principal {
     enum gh_actor actor;
@@ -66,6 +75,11 @@ struct gh_call {
 };
 
 bool gh_call_begin(struct gh_call *c, struct gh_req *req, unsigned flags);
+/* Ends the call's transaction (if any) and begins a new one in mode, e.g.
+ * a write after slow work (argon2) done under a read or no transaction, so
+ * the writers' lock is never held during it.  What was read before must be
+ * read again.  Answers and returns false on failure. */
+bool gh_call_reopen(struct gh_call *c, enum gh_tx_mode mode);
 
 /* Ending a call. */
 void gh_call_fail(struct gh_call *c, int status, const char *field, const char *message);

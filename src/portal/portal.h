@@ -19,13 +19,13 @@ struct gh_throttle;
 struct gh_mailer;
 
 struct gh_portal_config {
-    const char *public_url;     /* base of links in mails ("http://127.0.0.1:8080") */
-    const char *mail_from;      /* From: of every mail */
-    int64_t session_idle_secs;  /* a session unused this long ends */
-    int64_t session_max_secs;   /* and every session ends this long after login */
-    int64_t verify_token_secs;  /* lifetime of an email-verification link */
-    int64_t reset_token_secs;   /* lifetime of a password-reset link */
-    int64_t max_token_days;     /* longest personal-token lifetime; 0: no limit */
+    const char *public_url;    /* base of links in mails ("http://127.0.0.1:8080") */
+    const char *mail_from;     /* From: of every mail */
+    int64_t session_idle_secs; /* a session unused this long ends */
+    int64_t session_max_secs;  /* and every session ends this long after login */
+    int64_t verify_token_secs; /* lifetime of an email-verification link */
+    int64_t reset_token_secs;  /* lifetime of a password-reset link */
+    int64_t max_token_days;    /* longest personal-token lifetime; 0: no limit */
 };
 
 struct gh_portal {

@@ -36,30 +36,6 @@ static int64_t monotonic_ms(void)
 
 /* ---- POST /api/v1/session ------------------------------------------------- */
 
-/* gh_call_begin for the login, without authenticating the caller: logging in
- * must work whatever the client still sends (the cookie of a session that
- * has ended, a stale CSRF token), and the call opens its transactions itself
- * so that no write transaction is held during the argon2 work. */
-static bool begin_login(struct gh_call *c, struct gh_req *req)
-{
-    memset(c, 0, sizeof *c);
-    c->req = req;
-    c->p = req->route->ctx;
-    c->now = (int64_t)time(NULL);
-    if (!gh_str_eq(gh_req_media_type(req), GH_STR("application/json"))) {
-        gh_call_fail(c, 415, NULL,
-                     "the request body must be JSON (Content-Type: application/json)");
-        return false;
-    }
-    struct gh_json_error err = {0};
-    c->body = gh_json_parse_object(req->body.ptr, req->body.len, &err);
-    if (!c->body) {
-        gh_call_fail(c, 400, err.field, err.message);
-        return false;
-    }
-    return true;
-}
-
 /* The longer of the two throttles' waits for this login, in milliseconds.
  * An unknown client address (empty) is not throttled by address: one shared
  * key would let anyone lock everybody out. */
@@ -204,7 +180,7 @@ static void login_create_session(struct gh_call *c, const struct gh_user *checke
 static void h_session_create(struct gh_req *req)
 {
     struct gh_call c;
-    if (!begin_login(&c, req))
+    if (!gh_call_begin(&c, req, GH_CALL_BODY | GH_CALL_ANONYMOUS | GH_CALL_NO_TX))
         return;
     static const char *const allowed[] = {"email", "password", NULL};
     if (!gh_call_fields(&c, allowed))
