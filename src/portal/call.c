@@ -477,6 +477,74 @@ bool gh_call_visible_org(struct gh_call *c, struct gh_str id, struct gh_org *org
     return true;
 }
 
+bool gh_call_visible_app(struct gh_call *c, struct gh_str id, struct gh_app *app,
+                         enum gh_app_role *role)
+{
+    char *aid = gh_arena_strndup(c->req->arena, id.ptr, id.len);
+    enum gh_store_rc rc = gh_id_valid(aid, GH_ID_APP)
+                              ? gh_store_app_get(c->tx, aid, c->req->arena, app)
+                              : GH_STORE_NOT_FOUND;
+    if (rc != GH_STORE_OK && rc != GH_STORE_NOT_FOUND) {
+        gh_call_store_fail(c, rc, "app");
+        return false;
+    }
+    enum gh_app_role r = GH_APP_OWNER;
+    bool ok = rc == GH_STORE_OK && c->who.platform_admin;
+    if (rc == GH_STORE_OK && !ok && c->who.has_user) {
+        enum gh_org_role org_role;
+        bool org_admin = gh_call_org_role(c, app->org_id, &org_role) && org_role == GH_ORG_ADMIN;
+        struct gh_app_member m;
+        bool member = gh_store_app_member_get(c->tx, app->id, c->who.user.id, c->req->arena, &m) ==
+                      GH_STORE_OK;
+        ok = gh_app_effective_role(org_admin, member, member ? m.role : GH_APP_READ_ONLY, &r);
+    }
+    if (!ok) {
+        gh_call_fail(c, 404, NULL, "app not found");
+        return false;
+    }
+    if (role)
+        *role = r;
+    return true;
+}
+
+bool gh_call_app_can(struct gh_call *c, enum gh_app_role role, enum gh_app_cap cap)
+{
+    if (gh_app_role_can(role, cap))
+        return true;
+    gh_call_failf(c, 403, NULL, "your role %s on this app does not allow %s",
+                  gh_app_role_name(role), gh_app_cap_name(cap));
+    return false;
+}
+
+bool gh_call_provider_api(struct gh_call *c, struct gh_str id, struct gh_api *api,
+                          struct gh_org *provider, enum gh_org_role *role)
+{
+    char *aid = gh_arena_strndup(c->req->arena, id.ptr, id.len);
+    enum gh_store_rc rc = gh_id_valid(aid, GH_ID_API)
+                              ? gh_store_api_get(c->tx, aid, c->req->arena, api)
+                              : GH_STORE_NOT_FOUND;
+    if (rc != GH_STORE_OK && rc != GH_STORE_NOT_FOUND) {
+        gh_call_store_fail(c, rc, "API");
+        return false;
+    }
+    enum gh_org_role r = GH_ORG_ADMIN;
+    bool ok = rc == GH_STORE_OK && (gh_call_org_role(c, api->org_id, &r) || c->who.platform_admin);
+    if (!ok) {
+        gh_call_fail(c, 404, NULL, "API not found");
+        return false;
+    }
+    if (!gh_call_org_role(c, api->org_id, &r))
+        r = GH_ORG_ADMIN; /* a platform admin */
+    rc = gh_store_org_get(c->tx, api->org_id, c->req->arena, provider);
+    if (rc != GH_STORE_OK) {
+        gh_call_store_fail(c, rc, "provider organization");
+        return false;
+    }
+    if (role)
+        *role = r;
+    return true;
+}
+
 /* ---- audit ------------------------------------------------------------------ */
 
 static const char *actor_kind(enum gh_actor a)

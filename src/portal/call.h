@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "crypto/secret.h"
+#include "domain/roles.h"
 #include "http/form.h"
 #include "http/json.h"
 #include "http/request.h"
@@ -115,6 +116,21 @@ bool gh_call_org_role(struct gh_call *c, const char *org_id, enum gh_org_role *r
  * gets the caller's role, GH_ORG_ADMIN for platform admins. */
 bool gh_call_visible_org(struct gh_call *c, struct gh_str id, struct gh_org *org,
                          enum gh_org_role *role);
+
+/* Loads the app the caller may act on and the role they act with
+ * (domain/roles.h gh_app_effective_role: an app member's role; OWNER for an
+ * ADMIN of the app's partner org and for platform admins).  Anyone else,
+ * app existing or not, gets 404 and false.  Check the capability with
+ * gh_call_app_can. */
+bool gh_call_visible_app(struct gh_call *c, struct gh_str id, struct gh_app *app,
+                         enum gh_app_role *role);
+/* Whether role allows cap; if not answers 403 naming what is missing. */
+bool gh_call_app_can(struct gh_call *c, enum gh_app_role role, enum gh_app_cap cap);
+/* Loads the API the caller may manage or read as its provider: platform
+ * admins (role GH_ORG_ADMIN) and members of the API's org.  Anyone else gets
+ * 404 and false (the catalog view, GET /apis, is the caller's own query). */
+bool gh_call_provider_api(struct gh_call *c, struct gh_str id, struct gh_api *api,
+                          struct gh_org *provider, enum gh_org_role *role);
 
 /* Audit: one event in the call's transaction (changes stolen; NULL: none). */
 bool gh_call_audit(struct gh_call *c, const char *action, const char *object_type,
