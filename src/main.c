@@ -9,7 +9,7 @@
 #include "http/ops.h"
 #include "http/router.h"
 #include "http/server.h"
-#include "core/throttle.h"
+#include "http/throttle.h"
 #include "portal/mailer.h"
 #include "portal/portal.h"
 #include "store/snapshot.h"

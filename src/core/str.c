@@ -1,5 +1,7 @@
 #include "core/str.h"
 
+#include <string.h>
+
 bool gh_str_eq_nocase(struct gh_str a, struct gh_str b)
 {
     if (a.len != b.len)
@@ -14,4 +16,21 @@ bool gh_str_eq_nocase(struct gh_str a, struct gh_str b)
             return false;
     }
     return true;
+}
+
+static bool is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+char *gh_str_trim(char *s)
+{
+    if (!s)
+        return NULL;
+    while (is_ws(*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && is_ws(s[n - 1]))
+        s[--n] = '\0';
+    return s;
 }

@@ -54,6 +54,10 @@ static inline unsigned long long gh_str_hash(struct gh_str s)
     return h;
 }
 
+/* Removes leading and trailing ASCII white space (space, tab, CR, LF) of s
+ * in place and returns the trimmed start; NULL stays NULL. */
+char *gh_str_trim(char *s);
+
 /* 0..15 for a hex digit of either case, -1 otherwise.  No table lookup and
  * no data-dependent branch, so constant-time comparisons of hex text may use
  * it (crypto/hash.h gh_hex_ct_equal). */

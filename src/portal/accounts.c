@@ -42,20 +42,6 @@
 
 /* ---- helpers -------------------------------------------------------------- */
 
-/* Removes leading and trailing ASCII whitespace in place: people paste
- * addresses and names with stray blanks (validate.h: the faces trim). */
-static char *trim(char *s)
-{
-    if (!s)
-        return NULL;
-    while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
-        s[--n] = '\0';
-    return s;
-}
-
 /* A required string member; 422 naming it when absent or not a string.
  * Lengths are the validators' business (their messages are the clearer),
  * so only an upper bound that no valid value reaches is applied here. */
@@ -300,8 +286,8 @@ static void h_register(struct gh_req *req)
         !body_string(&c, "password", GH_PASSWORD_MAX, &password) ||
         !body_string(&c, "name", 4 * GH_NAME_MAX, &name))
         return;
-    email = trim(email);
-    name = trim(name);
+    email = gh_str_trim(email);
+    name = gh_str_trim(name);
     struct gh_field_error err = {0};
     if (!field_ok(&c, gh_validate_email("email", email, &err), &err))
         return;
@@ -414,7 +400,7 @@ static void h_password_reset(struct gh_req *req)
     if (!gh_call_begin(&c, req, GH_CALL_BODY | GH_CALL_ANONYMOUS | GH_CALL_WRITE) ||
         !gh_call_fields(&c, fields) || !body_string(&c, "email", 4 * GH_EMAIL_MAX, &email))
         return;
-    email = trim(email);
+    email = gh_str_trim(email);
     struct gh_field_error err = {0};
     if (!field_ok(&c, gh_validate_email("email", email, &err), &err))
         return;

@@ -58,16 +58,6 @@ static const char *org_field_json_name(const char *field)
     return field;
 }
 
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-        s++;
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
-        s[--n] = '\0';
-    return s;
-}
-
 /* An optional text member of obj: *present says whether it was sent at all,
  * *out gets the trimmed text copied into the arena or NULL for null.
  * field names the member in answers.  Answers 422 for a non-string. */
@@ -83,7 +73,8 @@ static bool text_member(struct gh_call *c, const json_t *obj, const char *name, 
         gh_call_failf(c, 422, field, "'%s' must be a string or null", field);
         return false;
     }
-    *out = trim(gh_arena_strndup(c->req->arena, json_string_value(v), json_string_length(v)));
+    *out =
+        gh_str_trim(gh_arena_strndup(c->req->arena, json_string_value(v), json_string_length(v)));
     return true;
 }
 

@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "core/log.h"
-#include "core/throttle.h"
+#include "http/throttle.h"
 #include "crypto/password.h"
 #include "domain/id.h"
 #include "domain/validate.h"

@@ -1,18 +1,17 @@
-/* Login throttle (core/throttle.h): a hash table of keys, each also on a
+/* Login throttle (http/throttle.h): a hash table of keys, each also on a
  * list ordered by last failure, so the key to evict and the keys to forget
  * are at its head.  Keys are hashed with SipHash-2-4 under a random key:
  * they come from clients, who must not be able to pile them into one bucket. */
-#include "core/throttle.h"
+#include "http/throttle.h"
+#include "crypto/random.h"
 
 #include <assert.h>
-#include <errno.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "core/alloc.h"
 
@@ -104,19 +103,7 @@ static uint64_t siphash24(uint64_t k0, uint64_t k1, const void *data, size_t len
 
 static void random_key(uint64_t k[2])
 {
-    unsigned char *p = (unsigned char *)k;
-    size_t n = 2 * sizeof k[0];
-    while (n > 0) {
-        ssize_t got = getrandom(p, n, 0);
-        if (got < 0) {
-            if (errno == EINTR)
-                continue;
-            fputs("{\"level\":\"error\",\"msg\":\"getrandom failed\"}\n", stderr);
-            abort();
-        }
-        p += got;
-        n -= (size_t)got;
-    }
+    gh_random_bytes(k, 2 * sizeof k[0]);
 }
 
 /* ---- table and age list -------------------------------------------------- */

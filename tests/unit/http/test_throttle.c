@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/throttle.h"
+#include "http/throttle.h"
 
 #define T0 1700000000000LL /* an arbitrary "now" in ms */
 

@@ -20,8 +20,8 @@
  * own.  Thread safe (one mutex; every operation is a hash lookup).  Times are
  * caller-supplied milliseconds of any monotonic-enough clock, so tests
  * inject them. */
-#ifndef GH_CORE_THROTTLE_H
-#define GH_CORE_THROTTLE_H
+#ifndef GH_HTTP_THROTTLE_H
+#define GH_HTTP_THROTTLE_H
 
 #include <stddef.h>
 #include <stdint.h>
