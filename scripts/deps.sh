@@ -7,7 +7,8 @@
 #   test   build + what scripts/test.sh needs (cmocka; clang-14 and its runtime
 #          libraries for the sanitizer and libFuzzer builds; clang-format,
 #          clang-tidy, cppcheck for make format/lint; python3 for the
-#          integration tests; curl, sqlite3, jq; nodejs: OpenAPI validation)
+#          integration tests; curl, sqlite3, jq; nodejs: OpenAPI validation;
+#          openssl: test certificates)
 #   bench  build + nginx and wrk for bench/http/run.sh
 #
 # Prints nothing and changes nothing when every package is already installed,
@@ -19,7 +20,7 @@ set -euo pipefail
 BUILD_PKGS="build-essential pkg-config curl jq libmicrohttpd-dev libjansson-dev libsqlite3-dev
   libssl-dev libargon2-dev libcurl4-openssl-dev libpq-dev"
 TEST_PKGS="clang clang-14 libclang-rt-14-dev clang-format clang-tidy cppcheck libcmocka-dev
-  python3 curl sqlite3 jq nodejs"
+  python3 curl sqlite3 jq nodejs openssl"
 BENCH_PKGS="nginx wrk curl"
 
 usage() {
@@ -35,7 +36,7 @@ for group in "$@"; do
     test) wanted+=" $BUILD_PKGS $TEST_PKGS" ;;
     bench) wanted+=" $BUILD_PKGS $BENCH_PKGS" ;;
     all) wanted+=" $BUILD_PKGS $TEST_PKGS $BENCH_PKGS" ;;
-    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) usage ;;
     esac
 done

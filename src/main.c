@@ -12,6 +12,7 @@
 #include "http/throttle.h"
 #include "portal/mailer.h"
 #include "portal/portal.h"
+#include "portal/token_cli.h"
 #include "store/snapshot.h"
 #include "store/store.h"
 
@@ -610,6 +611,7 @@ static void usage(FILE *f)
                "  serve                 run the server (default: 127.0.0.1:8080, ./gatehouse.db)\n"
                "  migrate               create or upgrade the database schema\n"
                "  admin-token create    print a new platform-admin API token\n"
+               "  token verify-hash     check an access token against its hash (providers)\n"
                "  version               print the version\n\n"
                "`gatehouse COMMAND --help` describes a command's options.\n");
 }
@@ -627,6 +629,13 @@ int main(int argc, char **argv)
         return cmd_serve(argc - 2, argv + 2);
     if (strcmp(cmd, "migrate") == 0)
         return cmd_migrate(argc - 2, argv + 2);
+    if (strcmp(cmd, "token") == 0) {
+        if (argc >= 3 && strcmp(argv[2], "verify-hash") == 0)
+            return gh_cli_token_verify_hash(argc - 3, argv + 3);
+        fprintf(stderr, "gatehouse token: expected the subcommand 'verify-hash' "
+                        "(gatehouse token verify-hash --help)\n");
+        return EXIT_USAGE;
+    }
     if (strcmp(cmd, "admin-token") == 0)
         return cmd_admin_token(argc - 2, argv + 2);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0)
