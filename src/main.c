@@ -3,6 +3,7 @@
 #include "core/cli.h"
 #include "core/log.h"
 #include "core/version.h"
+#include "crypto/hash.h"
 #include "crypto/keyfile.h"
 #include "crypto/secret.h"
 #include "domain/id.h"
@@ -68,10 +69,26 @@ static const char *key_file_for(const char *key_file, const struct gh_store *sto
     return buf;
 }
 
+/* The master key: GATEHOUSE_MASTER_KEY (64 hex digits) when set, for
+ * deployments that keep secrets out of files; else the key file, created on
+ * first use.  It keys the hashes of generated secrets and, through a derived
+ * key, the encryption of signing keys at rest. */
 static bool load_key(const char *cmd, const char *key_file, uint8_t key[GH_KEY_BYTES])
 {
     char err[512];
     bool created;
+    const char *env = getenv("GATEHOUSE_MASTER_KEY");
+    if (env && *env) {
+        if (strlen(env) != 2 * GH_KEY_BYTES ||
+            !gh_hex_decode(env, strlen(env), key, GH_KEY_BYTES)) {
+            fprintf(stderr,
+                    "%s: GATEHOUSE_MASTER_KEY must be %d hex digits (e.g. from: openssl rand -hex "
+                    "32)\n",
+                    cmd, 2 * GH_KEY_BYTES);
+            return false;
+        }
+        return true;
+    }
     if (!gh_keyfile_load(key_file, true, key, &created, err, sizeof err)) {
         fprintf(stderr, "%s: %s\n", cmd, err);
         return false;

@@ -196,6 +196,18 @@ class DatabaseCommandTest(TempDirTestCase):
             self.assertNotIn(token.encode(), stored, "token stored in clear")
             self.assertIn(name.encode(), stored, "token name %s not stored" % name)
 
+    def test_master_key_from_environment_replaces_the_key_file(self):
+        db = os.path.join(self.tmp, "mk.db")
+        env = {"GATEHOUSE_MASTER_KEY": "ab" * 32}
+        p = self.cli("admin-token", "create", "--db", db, env=env)
+        self.assertEqual(p.returncode, 0, p)
+        self.assertFalse(os.path.exists(db + ".key"), "a key file was created despite the variable")
+        for bad in ("ab" * 31, "zz" * 32, "ab" * 33):
+            p = self.cli("admin-token", "create", "--db", db, env={"GATEHOUSE_MASTER_KEY": bad})
+            self.assertEqual(p.returncode, 1, p)
+            self.assertIn("GATEHOUSE_MASTER_KEY", p.stderr)
+            self.assertEqual(p.stdout, "", "a token was printed despite the bad key")
+
     def test_admin_token_create_default_db_in_cwd(self):
         p = self.cli("migrate")
         self.assertEqual(p.returncode, 0, p)
