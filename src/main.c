@@ -11,6 +11,9 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "http/throttle.h"
+#include "oauth/keys.h"
+#include "oauth/oauth.h"
+#include "oauth/token.h"
 #include "portal/mailer.h"
 #include "portal/portal.h"
 #include "portal/token_cli.h"
@@ -132,6 +135,11 @@ struct serve_config {
     long long verify_ttl;
     long long reset_ttl;
     long long max_token_days;
+    const char *issuer;
+    const char *default_audience;
+    const char *token_alg;
+    long long key_lead;
+    long long token_lifetime;
 };
 
 struct app {
@@ -222,6 +230,9 @@ static int cmd_serve(int argc, char **argv)
         .verify_ttl = 48 * 3600,
         .reset_ttl = 3600,
         .max_token_days = 365,
+        .token_alg = "ES256",
+        .key_lead = 3600,
+        .token_lifetime = GH_OAUTH_DEFAULT_TOKEN_SECS,
     };
     strcpy(c.listen.host, "127.0.0.1");
     c.listen.port = 8080;
@@ -267,6 +278,20 @@ static int cmd_serve(int argc, char **argv)
         {"max-token-days", "GATEHOUSE_MAX_TOKEN_DAYS", "DAYS",
          "longest lifetime of a personal API token; 0 = no limit", GH_OPT_INT, &c.max_token_days, 0,
          36500},
+        {"issuer", "GATEHOUSE_ISSUER", "URL",
+         "the token issuer (iss, discovery); default: the public URL", GH_OPT_STRING, &c.issuer, 0,
+         0},
+        {"default-audience", "GATEHOUSE_DEFAULT_AUDIENCE", "AUD",
+         "aud of tokens whose request names no resource; default: none", GH_OPT_STRING,
+         &c.default_audience, 0, 0},
+        {"token-alg", "GATEHOUSE_TOKEN_ALG", "ALG",
+         "algorithm of new signing keys: ES256, EdDSA or RS256", GH_OPT_STRING, &c.token_alg, 0, 0},
+        {"key-lead", "GATEHOUSE_KEY_LEAD", "SECONDS",
+         "a rotated key is published in JWKS this long before it signs", GH_OPT_INT, &c.key_lead, 5,
+         30 * 86400},
+        {"token-lifetime", "GATEHOUSE_TOKEN_LIFETIME", "SECONDS",
+         "access-token lifetime unless the app sets its own", GH_OPT_INT, &c.token_lifetime, 60,
+         366 * 86400},
     };
     char *pos[1];
     size_t npos;
@@ -284,6 +309,12 @@ static int cmd_serve(int argc, char **argv)
                 c.public_url);
         return EXIT_USAGE;
     }
+    enum gh_jws_alg token_alg;
+    if (!gh_jws_alg_parse(c.token_alg, &token_alg)) {
+        fprintf(stderr, "gatehouse serve: --token-alg: expected ES256, EdDSA or RS256, got '%s'\n",
+                c.token_alg);
+        return EXIT_USAGE;
+    }
     gh_log_set_level(c.log_level);
 
     /* Block the stop signals before any thread exists so every thread
@@ -299,10 +330,12 @@ static int cmd_serve(int argc, char **argv)
     int status = EXIT_FAILURE;
     struct app app = {0};
     struct gh_portal portal = {0};
+    struct gh_oauth oauth = {0};
     struct gh_router *router = NULL;
     struct gh_server *server = NULL;
     char keybuf[4096];
     char public_url[256];
+    char issuer[256];
     int version = 0;
 
     app.store = gh_store_open(c.db, &(struct gh_store_options){.migrate = true}, err, sizeof err);
@@ -344,8 +377,33 @@ static int cmd_serve(int argc, char **argv)
         goto out;
     }
 
+    oauth.store = app.store;
+    oauth.snapshot = app.snapshot;
+    oauth.key = app.key;
+    oauth.key_len = sizeof app.key;
+    gh_oauth_derive_seal_key(app.key, sizeof app.key, oauth.seal_key);
+    oauth.cfg = (struct gh_oauth_config){
+        .default_audience = c.default_audience && *c.default_audience ? c.default_audience : NULL,
+        .default_token_secs = c.token_lifetime,
+        .alg = token_alg,
+        .key_lead_secs = c.key_lead,
+        /* clients refetch JWKS well within the lead time of a new key */
+        .jwks_max_age_secs = c.key_lead / 4 < 300 ? c.key_lead / 4 : 300,
+    };
+    oauth.keyring = gh_keyring_new();
+    if (!gh_keys_ensure(&oauth, (int64_t)time(NULL), err, sizeof err)) {
+        fprintf(stderr, "gatehouse serve: signing keys: %s\n", err);
+        goto out;
+    }
+    oauth.writer = gh_token_writer_start(&oauth, err, sizeof err);
+    if (!oauth.writer) {
+        fprintf(stderr, "gatehouse serve: %s\n", err);
+        goto out;
+    }
+
     router = gh_router_new();
-    if (!gh_ops_register(router, &app.probes) || !gh_portal_register(router, &portal)) {
+    if (!gh_ops_register(router, &app.probes) || !gh_portal_register(router, &portal) ||
+        !gh_oauth_register(router, &oauth)) {
         fprintf(stderr, "gatehouse serve: internal error: route table conflict\n");
         goto out;
     }
@@ -375,6 +433,15 @@ static int cmd_serve(int argc, char **argv)
                  v6 ? "]" : "", (unsigned)gh_server_port(server));
     }
     portal.cfg.public_url = public_url;
+    if (c.issuer && *c.issuer) {
+        snprintf(issuer, sizeof issuer, "%s", c.issuer);
+        size_t n = strlen(issuer);
+        while (n > 0 && issuer[n - 1] == '/')
+            issuer[--n] = '\0';
+    } else {
+        snprintf(issuer, sizeof issuer, "%s", public_url);
+    }
+    oauth.cfg.issuer = issuer;
     if (!gh_server_start(server, err, sizeof err)) {
         fprintf(stderr, "gatehouse serve: %s\n", err);
         goto out;
@@ -399,8 +466,10 @@ static int cmd_serve(int argc, char **argv)
     int sig;
     const struct timespec tick = {.tv_sec = SNAPSHOT_RETRY_SECONDS};
     while ((sig = sigtimedwait(&stop, NULL, &tick)) < 0) {
-        if (errno == EAGAIN)
+        if (errno == EAGAIN) {
             gh_snapshot_refresh(app.snapshot, app.store);
+            gh_keys_tick(&oauth, (int64_t)time(NULL));
+        }
     }
     if (gh_log_begin_lifecycle(&l, "server.stopping")) {
         gh_log_str(&l, "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -413,6 +482,11 @@ out:
     /* reverse order of creation; each piece may be missing */
     gh_server_free(server);
     gh_router_free(router);
+    if (oauth.writer)
+        gh_token_writer_stop(oauth.writer); /* commits what is queued first */
+    if (oauth.keyring)
+        gh_keyring_free(oauth.keyring);
+    explicit_bzero(oauth.seal_key, sizeof oauth.seal_key);
     if (portal.mailer)
         gh_mailer_stop(portal.mailer); /* delivers what is due first */
     if (portal.throttle_account)
@@ -464,6 +538,97 @@ static int cmd_migrate(int argc, char **argv)
     else
         printf("migrated schema from version %d to %d\n", from, to);
     return EXIT_SUCCESS;
+}
+
+/* ---- keys ----------------------------------------------------------------- */
+
+/* `gatehouse keys list` and `gatehouse keys rotate`: the signing keys of the
+ * token service.  Rotation beside a running server is safe: the server
+ * notices the new key within seconds and publishes it in JWKS for the lead
+ * time before signing with it. */
+static int cmd_keys(int argc, char **argv)
+{
+    bool list = argc >= 1 && strcmp(argv[0], "list") == 0;
+    bool rotate = argc >= 1 && strcmp(argv[0], "rotate") == 0;
+    if (!list && !rotate) {
+        bool help = argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0);
+        fprintf(help ? stdout : stderr, "usage: gatehouse keys list [--db PATH] [--key-file PATH]\n"
+                                        "       gatehouse keys rotate [--db PATH] [--key-file "
+                                        "PATH] [--alg ALG] [--lead SECONDS]\n");
+        return help ? EXIT_SUCCESS : EXIT_USAGE;
+    }
+    const char *db = default_db();
+    const char *key_file = NULL;
+    const char *alg_name = "ES256";
+    long long lead = 3600;
+    const struct gh_opt opts[] = {
+        DB_OPTION(&db),
+        KEY_FILE_OPTION(&key_file),
+        {"alg", "GATEHOUSE_TOKEN_ALG", "ALG", "algorithm of the new key: ES256, EdDSA or RS256",
+         GH_OPT_STRING, &alg_name, 0, 0},
+        {"lead", "GATEHOUSE_KEY_LEAD", "SECONDS",
+         "the new key is published this long before it signs", GH_OPT_INT, &lead, 5, 30 * 86400},
+    };
+    char *pos[1];
+    size_t npos;
+    enum gh_cli_result r = gh_cli_parse(
+        list ? "gatehouse keys list" : "gatehouse keys rotate",
+        list ? "gatehouse keys list [--db PATH]"
+             : "gatehouse keys rotate [--db PATH] [--alg ALG] [--lead SECONDS]",
+        list ? "Lists the token service's signing keys, newest first."
+             : "Adds a signing key that is published in JWKS now and signs tokens after the\n"
+               "lead time; the current key then retires and stays published until the\n"
+               "last token it signed has expired.",
+        opts, list ? 2 : sizeof opts / sizeof opts[0], argc - 1, argv + 1, pos, 0, &npos);
+    if (r != GH_CLI_OK)
+        return cli_status(r);
+    enum gh_jws_alg alg;
+    if (!gh_jws_alg_parse(alg_name, &alg)) {
+        fprintf(stderr, "gatehouse keys rotate: --alg: expected ES256, EdDSA or RS256, got '%s'\n",
+                alg_name);
+        return EXIT_USAGE;
+    }
+    const char *cmd = list ? "gatehouse keys list" : "gatehouse keys rotate";
+    char err[512];
+    struct gh_store *s =
+        gh_store_open(db, &(struct gh_store_options){.migrate = true}, err, sizeof err);
+    if (!s) {
+        fprintf(stderr, "%s: %s\n", cmd, err);
+        return EXIT_FAILURE;
+    }
+    char keybuf[4096];
+    uint8_t key[GH_KEY_BYTES];
+    int status = EXIT_FAILURE;
+    struct gh_oauth o = {.store = s, .key = key, .key_len = sizeof key};
+    o.cfg.alg = alg;
+    o.cfg.default_token_secs = GH_OAUTH_DEFAULT_TOKEN_SECS;
+    o.cfg.key_lead_secs = lead;
+    if (!load_key(cmd, key_file_for(key_file, s, keybuf, sizeof keybuf), key))
+        goto done;
+    gh_oauth_derive_seal_key(key, sizeof key, o.seal_key);
+    if (list) {
+        if (!gh_keys_print(&o, stdout, err, sizeof err)) {
+            fprintf(stderr, "%s: %s\n", cmd, err);
+            goto done;
+        }
+    } else {
+        char kid[64];
+        /* no gh_keys_ensure here: it would make a key of --alg active at
+         * once; the server creates the first key of its own algorithm */
+        if (!gh_keys_rotate(&o, alg, lead, (int64_t)time(NULL), kid, err, sizeof err)) {
+            fprintf(stderr, "%s: %s\n", cmd, err);
+            goto done;
+        }
+        printf("%s\n", kid);
+        fprintf(stderr, "new %s key %s: published now, signs from %lld seconds on\n",
+                gh_jws_alg_name(alg), kid, lead);
+    }
+    status = EXIT_SUCCESS;
+done:
+    explicit_bzero(key, sizeof key);
+    explicit_bzero(o.seal_key, sizeof o.seal_key);
+    gh_store_close(s);
+    return status;
 }
 
 /* ---- admin-token ---------------------------------------------------------- */
@@ -629,6 +794,7 @@ static void usage(FILE *f)
                "  migrate               create or upgrade the database schema\n"
                "  admin-token create    print a new platform-admin API token\n"
                "  token verify-hash     check an access token against its hash (providers)\n"
+               "  keys list|rotate      the token service's signing keys\n"
                "  version               print the version\n\n"
                "`gatehouse COMMAND --help` describes a command's options.\n");
 }
@@ -655,6 +821,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "admin-token") == 0)
         return cmd_admin_token(argc - 2, argv + 2);
+    if (strcmp(cmd, "keys") == 0)
+        return cmd_keys(argc - 2, argv + 2);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0)
         return cmd_version(argc - 2, argv + 2);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {

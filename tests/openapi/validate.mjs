@@ -200,6 +200,8 @@ const deref = (node) => {
             const body = deref(item[method]?.requestBody);
             if (!body) continue;
             for (const [type, media] of Object.entries(body.content ?? {})) {
+                // form bodies are OAuth's (RFC 6749 3.2: unknown parameters are ignored)
+                if (type !== "application/json") continue;
                 const schema = deref(media.schema);
                 const where = `${method.toUpperCase()} ${path} (${type})`;
                 if (!schema || schema.type !== "object") errors.push(`${where}: body schema is not an object`);
