@@ -35,6 +35,7 @@
 
 #define EXIT_USAGE 2
 #define SNAPSHOT_RETRY_SECONDS 5
+#define SWEEP_EVERY_SECONDS 60
 
 static const char *default_db(void)
 {
@@ -210,6 +211,37 @@ static void app_metrics(void *ctx, struct gh_buf *out)
         "gatehouse_build_info{version=\"%s\",store=\"%s\"} 1\n",
         (unsigned long long)gh_store_error_count(a->store),
         (unsigned long long)gh_store_generation(a->store), GH_VERSION, gh_store_backend(a->store));
+}
+
+/* Deletes what has expired and is no longer needed: opaque tokens, revoked
+ * JWT ids (kept only until the token itself would have expired) and login
+ * sessions.  One short write transaction; failures are logged and retried
+ * at the next sweep. */
+static void sweep_expired(struct gh_store *store, int64_t now)
+{
+    struct gh_tx *tx;
+    if (gh_store_begin(store, GH_TX_WRITE, &tx) != GH_STORE_OK)
+        return;
+    int64_t tokens = 0, jtis = 0, sessions = 0;
+    enum gh_store_rc rc = gh_store_opaque_token_purge_expired(tx, now, &tokens);
+    if (rc == GH_STORE_OK)
+        rc = gh_store_revoked_jti_purge_expired(tx, now, &jtis);
+    if (rc == GH_STORE_OK)
+        rc = gh_store_session_purge_expired(tx, now, &sessions);
+    if (rc != GH_STORE_OK) {
+        gh_log_msg_str(GH_LOG_ERROR, "store.sweep_failed", "error", gh_store_tx_error(tx));
+        gh_store_rollback(tx);
+        return;
+    }
+    if (gh_store_commit(tx) != GH_STORE_OK)
+        return;
+    struct gh_log_line l;
+    if ((tokens || jtis || sessions) && gh_log_begin(&l, GH_LOG_INFO, "store.swept")) {
+        gh_log_int(&l, "opaque_tokens", tokens);
+        gh_log_int(&l, "revoked_jtis", jtis);
+        gh_log_int(&l, "sessions", sessions);
+        gh_log_end(&l);
+    }
 }
 
 static int cmd_serve(int argc, char **argv)
@@ -465,10 +497,16 @@ static int cmd_serve(int argc, char **argv)
      * commit's change would otherwise wait for the next commit). */
     int sig;
     const struct timespec tick = {.tv_sec = SNAPSHOT_RETRY_SECONDS};
+    int64_t last_sweep = 0; /* the first tick sweeps */
     while ((sig = sigtimedwait(&stop, NULL, &tick)) < 0) {
         if (errno == EAGAIN) {
+            int64_t now = (int64_t)time(NULL);
             gh_snapshot_refresh(app.snapshot, app.store);
-            gh_keys_tick(&oauth, (int64_t)time(NULL));
+            gh_keys_tick(&oauth, now);
+            if (now - last_sweep >= SWEEP_EVERY_SECONDS) {
+                sweep_expired(app.store, now);
+                last_sweep = now;
+            }
         }
     }
     if (gh_log_begin_lifecycle(&l, "server.stopping")) {

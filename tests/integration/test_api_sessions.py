@@ -9,6 +9,7 @@ under the per-address budget."""
 import calendar
 import json
 import re
+import sqlite3
 import time
 
 import api
@@ -484,6 +485,22 @@ class SessionMaxTest(api.ApiTestCase):
             time.sleep(0.25)
         self.refused(401, r)
         self.assertGreaterEqual(time.time(), rfc3339(body["expires_at"]))
+
+    def test_ended_sessions_are_swept_from_the_database(self):
+        addr = self.register()
+        self.verify(addr)
+        self.login(addr)
+        # the server sweeps expired rows on its first 5 s tick, then every minute
+        swept = self.server.wait_for_log(
+            lambda rec: rec.get("msg") == "store.swept" and rec.get("sessions", 0) >= 1, timeout=12)
+        self.assertTrue(swept, "no store.swept line with sessions")
+        db = sqlite3.connect(self.server.db)
+        try:
+            left = db.execute("SELECT COUNT(*) FROM sessions WHERE expires_at <= ?",
+                              (int(time.time()),)).fetchone()[0]
+        finally:
+            db.close()
+        self.assertEqual(left, 0)
 
 
 class LoginThrottleAccountTest(api.ApiTestCase):
