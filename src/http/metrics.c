@@ -172,10 +172,9 @@ void gh_metrics_render(struct gh_metrics *m, const struct gh_router *r, struct g
             gh_buf_printf(out, "\"} %llu\n", (unsigned long long)c);
         }
     }
-    gh_buf_puts(
-        out,
-        "# HELP gatehouse_http_request_duration_seconds Time from request start to response sent.\n"
-        "# TYPE gatehouse_http_request_duration_seconds histogram\n");
+    gh_buf_puts(out, "# HELP gatehouse_http_request_duration_seconds Time from request start to "
+                     "the answer being queued.\n"
+                     "# TYPE gatehouse_http_request_duration_seconds histogram\n");
     for (size_t i = 0; i <= m->nroutes; i++) {
         uint64_t total = 0;
         for (size_t k = 0; k < NBUCKETS; k++)

@@ -172,6 +172,16 @@ void gh_resp_header(struct gh_req *req, const char *name, const char *value)
     req->nheaders++;
 }
 
+/* Counts the answer and its latency when it is queued, not when MHD reports
+ * the request complete: a client that has read the answer then always finds
+ * it in /metrics (the histogram is time to answer). */
+static void observe(struct gh_req *req)
+{
+    struct gh_server *s = req->server;
+    gh_metrics_observe(s->metrics, req->route ? req->route->index : gh_router_count(s->router),
+                       req->status, now_ns() - req->start_ns);
+}
+
 void gh_resp_send(struct gh_req *req, int status, const char *content_type, const char *body,
                   size_t len)
 {
@@ -184,6 +194,7 @@ void gh_resp_send(struct gh_req *req, int status, const char *content_type, cons
         len, (void *)(uintptr_t)(body ? body : ""), MHD_RESPMEM_PERSISTENT);
     if (!resp) {
         req->status = 500;
+        observe(req);
         return;
     }
     if (content_type)
@@ -193,6 +204,7 @@ void gh_resp_send(struct gh_req *req, int status, const char *content_type, cons
         MHD_add_response_header(resp, req->headers[i].name, req->headers[i].value);
     req->status = status;
     req->resp_bytes = len;
+    observe(req);
     if (MHD_queue_response(req->conn, (unsigned)status, resp) != MHD_YES)
         gh_log_msg(GH_LOG_WARN, "http.queue_failed");
     MHD_destroy_response(resp);
@@ -513,9 +525,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     *req_cls = NULL;
     int64_t dur = now_ns() - req->start_ns;
     int status = req->status;
-    if (status)
-        gh_metrics_observe(s->metrics, req->route ? req->route->index : gh_router_count(s->router),
-                           status, dur);
     struct gh_log_line l;
     if (status && gh_log_begin(&l, GH_LOG_INFO, "http.request")) {
         gh_log_str(&l, "request_id", req->request_id);
