@@ -60,52 +60,16 @@ static void field_fail(struct gh_call *c, const struct gh_field_error *err)
         gh_call_fail(c, 422, NULL, err->message);
 }
 
-/* An optional text member of obj: *present says whether it was sent, *out
- * gets the trimmed text (arena copy) or NULL for null.  field names the
- * member in answers.  Answers 422 for a non-string. */
-static bool text_member(struct gh_call *c, const json_t *obj, const char *name, const char *field,
-                        bool *present, char **out)
-{
-    json_t *v = json_object_get(obj, name);
-    *present = v != NULL;
-    *out = NULL;
-    if (!v || json_is_null(v))
-        return true;
-    if (!json_is_string(v)) {
-        gh_call_failf(c, 422, field, "'%s' must be a string or null", field);
-        return false;
-    }
-    *out =
-        gh_str_trim(gh_arena_strndup(c->req->arena, json_string_value(v), json_string_length(v)));
-    return true;
-}
-
 /* A text member that, once sent, cannot be removed (null is refused). */
 static bool required_text_member(struct gh_call *c, const json_t *obj, const char *name,
                                  bool *present, char **out)
 {
-    if (!text_member(c, obj, name, name, present, out))
+    if (!gh_call_text_member(c, obj, name, name, present, out))
         return false;
     if (*present && !*out) {
         gh_call_failf(c, 422, name, "'%s' is required and cannot be null", name);
         return false;
     }
-    return true;
-}
-
-/* An optional boolean member; absent keeps *out, null is refused. */
-static bool bool_member(struct gh_call *c, const json_t *obj, const char *name, bool *present,
-                        bool *out)
-{
-    json_t *v = json_object_get(obj, name);
-    *present = v != NULL;
-    if (!v)
-        return true;
-    if (!json_is_boolean(v)) {
-        gh_call_failf(c, 422, name, "'%s' must be true or false", name);
-        return false;
-    }
-    *out = json_is_true(v);
     return true;
 }
 
@@ -157,29 +121,7 @@ static bool strlist_member(struct gh_call *c, const char *name, bool *present,
 {
     json_t *v = json_object_get(c->body, name);
     *present = v != NULL;
-    if (!v)
-        return true;
-    if (!json_is_array(v)) {
-        gh_call_failf(c, 422, name, "'%s' must be an array of strings", name);
-        return false;
-    }
-    size_t n = json_array_size(v);
-    if (n > GH_LIST_MAX) {
-        gh_call_failf(c, 422, name, "'%s' must have at most %d entries", name, GH_LIST_MAX);
-        return false;
-    }
-    out->n = n;
-    out->items = n ? gh_arena_calloc(c->req->arena, n, sizeof *out->items) : NULL;
-    for (size_t i = 0; i < n; i++) {
-        json_t *e = json_array_get(v, i);
-        if (!json_is_string(e)) {
-            gh_call_failf(c, 422, name, "'%s' entry %zu must be a string", name, i + 1);
-            return false;
-        }
-        out->items[i] =
-            gh_arena_strndup(c->req->arena, json_string_value(e), json_string_length(e));
-    }
-    return true;
+    return !v || gh_call_strings(c, v, name, GH_LIST_MAX, out);
 }
 
 /* Refuses members of a nested object other than allowed: 400 naming
@@ -473,8 +415,8 @@ static bool customer_number_member(struct gh_call *c, struct gh_api *api)
     enum gh_customer_number_in in = GH_CN_NONE;
     char *name, *tmpl;
     if (!cn_in_member(c, v, "in", "customer_number.in", "query, header or path", &present, &in) ||
-        !text_member(c, v, "name", "customer_number.name", &present, &name) ||
-        !text_member(c, v, "template", "customer_number.template", &present, &tmpl))
+        !gh_call_text_member(c, v, "name", "customer_number.name", &present, &name) ||
+        !gh_call_text_member(c, v, "template", "customer_number.template", &present, &tmpl))
         return false;
     if (in == GH_CN_NONE) {
         gh_call_fail(c, 422, "customer_number.in",
@@ -504,7 +446,7 @@ static bool read_api(struct gh_call *c, struct gh_api *api)
         return false;
     if (present)
         api->name = s;
-    if (!text_member(c, c->body, "description", "description", &present, &s))
+    if (!gh_call_text_member(c, c->body, "description", "description", &present, &s))
         return false;
     if (present) /* rendered as "" when not set: keep the two alike */
         api->description = s && *s ? s : NULL;
@@ -512,7 +454,7 @@ static bool read_api(struct gh_call *c, struct gh_api *api)
         return false;
     if (present)
         api->service = s;
-    if (!text_member(c, c->body, "audience", "audience", &present, &s))
+    if (!gh_call_text_member(c, c->body, "audience", "audience", &present, &s))
         return false;
     if (present)
         api->audience = s;
@@ -521,8 +463,8 @@ static bool read_api(struct gh_call *c, struct gh_api *api)
                               &api->auth_method) &&
            hash_method_member(c, c->body, "access_token_hash_method", "access_token_hash_method",
                               "sha256 or sha512", &present, &api->access_token_hash_method) &&
-           bool_member(c, c->body, "subscription_required", &present,
-                       &api->subscription_required) &&
+           gh_call_bool_member(c, c->body, "subscription_required", &present,
+                               &api->subscription_required) &&
            strlist_member(c, "required_roles", &present, &api->required_roles) &&
            customer_number_member(c, api);
 }
@@ -870,7 +812,7 @@ static bool read_plan(struct gh_call *c, struct gh_plan *p)
         return false;
     if (present)
         p->name = s;
-    if (!text_member(c, c->body, "description", "description", &present, &s))
+    if (!gh_call_text_member(c, c->body, "description", "description", &present, &s))
         return false;
     if (present)
         p->description = s && *s ? s : NULL;

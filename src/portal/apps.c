@@ -125,27 +125,7 @@ static bool list_member(struct gh_call *c, const char *name, struct gh_strlist *
         out->items = NULL;
         return true;
     }
-    if (!json_is_array(v)) {
-        gh_call_failf(c, 422, name, "'%s' must be an array of strings", name);
-        return false;
-    }
-    size_t n = json_array_size(v);
-    if (n > GH_LIST_MAX) {
-        gh_call_failf(c, 422, name, "'%s' must have at most %d entries", name, GH_LIST_MAX);
-        return false;
-    }
-    char **items = n ? gh_arena_calloc(c->req->arena, n, sizeof *items) : NULL;
-    for (size_t i = 0; i < n; i++) {
-        json_t *e = json_array_get(v, i);
-        if (!json_is_string(e)) {
-            gh_call_failf(c, 422, name, "'%s' entry %zu must be a string", name, i + 1);
-            return false;
-        }
-        items[i] = gh_arena_strndup(c->req->arena, json_string_value(e), json_string_length(e));
-    }
-    out->n = n;
-    out->items = items;
-    return true;
+    return gh_call_strings(c, v, name, GH_LIST_MAX, out);
 }
 
 /* The settable app fields of POST (create) and PATCH (also "disabled"). */

@@ -179,6 +179,64 @@ void gh_call_json_fail(struct gh_call *c, const struct gh_json_error *err)
     gh_call_fail(c, 422, field, err->message);
 }
 
+bool gh_call_text_member(struct gh_call *c, const json_t *obj, const char *name, const char *field,
+                         bool *present, char **out)
+{
+    json_t *v = json_object_get(obj, name);
+    *present = v != NULL;
+    *out = NULL;
+    if (!v || json_is_null(v))
+        return true;
+    if (!json_is_string(v)) {
+        gh_call_failf(c, 422, field, "'%s' must be a string or null", field);
+        return false;
+    }
+    *out =
+        gh_str_trim(gh_arena_strndup(c->req->arena, json_string_value(v), json_string_length(v)));
+    return true;
+}
+
+bool gh_call_bool_member(struct gh_call *c, const json_t *obj, const char *name, bool *present,
+                         bool *out)
+{
+    json_t *v = json_object_get(obj, name);
+    *present = v != NULL;
+    if (!v)
+        return true;
+    if (!json_is_boolean(v)) {
+        gh_call_failf(c, 422, name, "'%s' must be true or false", name);
+        return false;
+    }
+    *out = json_is_true(v);
+    return true;
+}
+
+bool gh_call_strings(struct gh_call *c, const json_t *v, const char *name, size_t max,
+                     struct gh_strlist *out)
+{
+    if (!json_is_array(v)) {
+        gh_call_failf(c, 422, name, "'%s' must be an array of strings", name);
+        return false;
+    }
+    size_t n = json_array_size(v);
+    if (n > max) {
+        gh_call_failf(c, 422, name, "'%s' must have at most %zu entries", name, max);
+        return false;
+    }
+    char **items = n ? gh_arena_calloc(c->req->arena, n, sizeof *items) : NULL;
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = json_array_get(v, i);
+        if (!json_is_string(e)) {
+            gh_call_failf(c, 422, name, "'%s' entry %zu must be a string", name, i + 1);
+            return false;
+        }
+        items[i] = gh_arena_strndup(c->req->arena, json_string_value(e), json_string_length(e));
+    }
+    out->n = n;
+    out->items = items;
+    return true;
+}
+
 const char *gh_call_query(struct gh_call *c, const char *name, bool *bad)
 {
     if (!c->query_parsed) {

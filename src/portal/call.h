@@ -102,6 +102,18 @@ void gh_call_reply_list(struct gh_call *c, json_t *items, int64_t total);
 bool gh_call_fields(struct gh_call *c, const char *const allowed[]);
 /* After a failed http/json getter: 422 naming the field. */
 void gh_call_json_fail(struct gh_call *c, const struct gh_json_error *err);
+/* Optional members of a JSON object obj (the body or a nested object).
+ * Each answers 422 naming field (or name) and returns false on a wrong type.
+ * text: *present says whether it was sent, *out the trimmed arena copy or
+ * NULL for null.  bool: absent keeps *out, null is refused. */
+bool gh_call_text_member(struct gh_call *c, const json_t *obj, const char *name, const char *field,
+                         bool *present, char **out);
+bool gh_call_bool_member(struct gh_call *c, const json_t *obj, const char *name, bool *present,
+                         bool *out);
+/* The JSON array v (member name) as a list of at most max strings copied
+ * into the arena; *out is set only on success.  Entries are not validated. */
+bool gh_call_strings(struct gh_call *c, const json_t *v, const char *name, size_t max,
+                     struct gh_strlist *out);
 /* A query parameter (decoded, NUL-terminated) or NULL; a malformed query
  * string is answered 400 and *bad set. */
 const char *gh_call_query(struct gh_call *c, const char *name, bool *bad);

@@ -58,42 +58,6 @@ static const char *org_field_json_name(const char *field)
     return field;
 }
 
-/* An optional text member of obj: *present says whether it was sent at all,
- * *out gets the trimmed text copied into the arena or NULL for null.
- * field names the member in answers.  Answers 422 for a non-string. */
-static bool text_member(struct gh_call *c, const json_t *obj, const char *name, const char *field,
-                        bool *present, char **out)
-{
-    json_t *v = json_object_get(obj, name);
-    *present = v != NULL;
-    *out = NULL;
-    if (!v || json_is_null(v))
-        return true;
-    if (!json_is_string(v)) {
-        gh_call_failf(c, 422, field, "'%s' must be a string or null", field);
-        return false;
-    }
-    *out =
-        gh_str_trim(gh_arena_strndup(c->req->arena, json_string_value(v), json_string_length(v)));
-    return true;
-}
-
-/* An optional boolean member; absent keeps *out.  null is refused. */
-static bool bool_member(struct gh_call *c, const json_t *obj, const char *name, bool *present,
-                        bool *out)
-{
-    json_t *v = json_object_get(obj, name);
-    *present = v != NULL;
-    if (!v)
-        return true;
-    if (!json_is_boolean(v)) {
-        gh_call_failf(c, 422, name, "'%s' must be true or false", name);
-        return false;
-    }
-    *out = json_is_true(v);
-    return true;
-}
-
 struct contact_in {
     bool present; /* "contact" was sent (an object or null) */
     bool has_address, has_phone, has_email;
@@ -130,9 +94,9 @@ static bool contact_member(struct gh_call *c, const json_t *body, struct contact
         }
     }
     struct gh_field_error err = {0};
-    if (!text_member(c, v, "address", "contact.address", &in->has_address, &in->address) ||
-        !text_member(c, v, "phone", "contact.phone", &in->has_phone, &in->phone) ||
-        !text_member(c, v, "email", "contact.email", &in->has_email, &in->email))
+    if (!gh_call_text_member(c, v, "address", "contact.address", &in->has_address, &in->address) ||
+        !gh_call_text_member(c, v, "phone", "contact.phone", &in->has_phone, &in->phone) ||
+        !gh_call_text_member(c, v, "email", "contact.email", &in->has_email, &in->email))
         return false;
     if (in->email)
         gh_email_normalize(in->email);
@@ -155,26 +119,8 @@ static bool strlist_member(struct gh_call *c, const char *name, size_t max, gh_v
         gh_call_failf(c, 422, name, "'%s' is required", name);
         return false;
     }
-    if (!json_is_array(v)) {
-        gh_call_failf(c, 422, name, "'%s' must be an array of strings", name);
+    if (!gh_call_strings(c, v, name, max, out))
         return false;
-    }
-    size_t n = json_array_size(v);
-    if (n > max) {
-        gh_call_failf(c, 422, name, "'%s' must have at most %zu entries", name, max);
-        return false;
-    }
-    out->n = n;
-    out->items = n ? gh_arena_calloc(c->req->arena, n, sizeof *out->items) : NULL;
-    for (size_t i = 0; i < n; i++) {
-        json_t *e = json_array_get(v, i);
-        if (!json_is_string(e)) {
-            gh_call_failf(c, 422, name, "'%s' entry %zu must be a string", name, i + 1);
-            return false;
-        }
-        out->items[i] =
-            gh_arena_strndup(c->req->arena, json_string_value(e), json_string_length(e));
-    }
     struct gh_field_error err = {0};
     if (!gh_validate_list(name, out, max, item, &err)) {
         field_fail(c, &err);
@@ -287,13 +233,13 @@ static void org_create(struct gh_req *req)
     struct gh_org o = {0};
     bool present, has_provider = false;
     struct contact_in contact;
-    if (!text_member(&c, c.body, "name", "name", &present, &o.name) ||
-        !text_member(&c, c.body, "description", "description", &present, &o.description) ||
-        !bool_member(&c, c.body, "provider", &has_provider, &o.provider) ||
-        !bool_member(&c, c.body, "partner", &present, &o.partner) ||
-        !text_member(&c, c.body, "tenant", "tenant", &present, &o.tenant) ||
-        !text_member(&c, c.body, "responsible_email", "responsible_email", &present,
-                     &o.responsible_email) ||
+    if (!gh_call_text_member(&c, c.body, "name", "name", &present, &o.name) ||
+        !gh_call_text_member(&c, c.body, "description", "description", &present, &o.description) ||
+        !gh_call_bool_member(&c, c.body, "provider", &has_provider, &o.provider) ||
+        !gh_call_bool_member(&c, c.body, "partner", &present, &o.partner) ||
+        !gh_call_text_member(&c, c.body, "tenant", "tenant", &present, &o.tenant) ||
+        !gh_call_text_member(&c, c.body, "responsible_email", "responsible_email", &present,
+                             &o.responsible_email) ||
         !contact_member(&c, c.body, &contact))
         return;
 
@@ -506,13 +452,14 @@ static void org_patch(struct gh_req *req)
     char *name, *description, *tenant, *responsible;
     bool provider = org.provider, partner = org.partner;
     struct contact_in contact;
-    if (!text_member(&c, c.body, "name", "name", &has_name, &name) ||
-        !text_member(&c, c.body, "description", "description", &has_description, &description) ||
-        !bool_member(&c, c.body, "provider", &has_provider, &provider) ||
-        !bool_member(&c, c.body, "partner", &has_partner, &partner) ||
-        !text_member(&c, c.body, "tenant", "tenant", &has_tenant, &tenant) ||
-        !text_member(&c, c.body, "responsible_email", "responsible_email", &has_responsible,
-                     &responsible) ||
+    if (!gh_call_text_member(&c, c.body, "name", "name", &has_name, &name) ||
+        !gh_call_text_member(&c, c.body, "description", "description", &has_description,
+                             &description) ||
+        !gh_call_bool_member(&c, c.body, "provider", &has_provider, &provider) ||
+        !gh_call_bool_member(&c, c.body, "partner", &has_partner, &partner) ||
+        !gh_call_text_member(&c, c.body, "tenant", "tenant", &has_tenant, &tenant) ||
+        !gh_call_text_member(&c, c.body, "responsible_email", "responsible_email", &has_responsible,
+                             &responsible) ||
         !contact_member(&c, c.body, &contact))
         return;
     if (has_name && !name) {
@@ -700,7 +647,7 @@ static void member_add(struct gh_req *req)
     bool present;
     char *email;
     enum gh_org_role role;
-    if (!text_member(&c, c.body, "email", "email", &present, &email))
+    if (!gh_call_text_member(&c, c.body, "email", "email", &present, &email))
         return;
     struct gh_field_error err = {0};
     if (!email) {
