@@ -77,24 +77,26 @@ enum gh_access_verdict gh_access_decide(const struct gh_api *api, const struct g
     bool status_applies = !status || !status->provider_org_id || !api->org_id ||
                           strcmp(status->provider_org_id, api->org_id) == 0;
     if (status_applies && gh_access_effective(status) == GH_ACCESS_RED)
-        return decide(out, GH_ACCESS_APP_BLOCKED,
-                      "the provider has blocked this app's access to its APIs");
-    for (size_t i = 0; i < api->required_roles.n; i++) {
-        if (!has_role(partner, api->required_roles.items[i]))
-            return decide(out, GH_ACCESS_MISSING_ROLE,
-                          "your organization does not have a partner role this API requires");
-    }
+        return decide(out, GH_ACCESS_APP_BLOCKED, "The provider has blocked this app");
     if (sub) {
         if (api->subscription_required ? !gh_subscription_grants_access(sub->status)
                                        : sub->status == GH_SUB_INACTIVE) {
             out->verdict = GH_ACCESS_SUBSCRIPTION_INACTIVE;
-            snprintf(out->message, sizeof out->message,
-                     "this app's subscription to the API is '%s', not active",
+            snprintf(out->message, sizeof out->message, "The app's subscription to this API is %s",
                      gh_sub_status_name(sub->status));
             return out->verdict;
         }
     } else if (api->subscription_required) {
-        return decide(out, GH_ACCESS_NOT_SUBSCRIBED, "this app has no subscription to the API");
+        return decide(out, GH_ACCESS_NOT_SUBSCRIBED, "The app has no subscription to this API");
+    }
+    for (size_t i = 0; i < api->required_roles.n; i++) {
+        if (!has_role(partner, api->required_roles.items[i])) {
+            out->verdict = GH_ACCESS_MISSING_ROLE;
+            snprintf(out->message, sizeof out->message,
+                     "The partner lacks the role %.200s, which this API requires",
+                     api->required_roles.items[i]);
+            return out->verdict;
+        }
     }
     return decide(out, GH_ACCESS_ALLOWED, "");
 }

@@ -38,16 +38,18 @@ enum gh_access_notice gh_access_change_notice(const struct gh_access_status_rec 
                                               enum gh_access_status new_status,
                                               const char *new_reason);
 
-/* May this app use this API at all (before credentials, customer numbers and
- * plan limits, which the faces check)?  In this order:
+/* May this app use this API at all (before credentials, which come first,
+ * and service, customer numbers and plan limits, which come after)?  In
+ * the order of the authorization check (docs/authz.md):
  *  1. the app's access status towards the API's provider is not red;
- *  2. the partner org has every role the API requires (seed 002);
- *  3. subscription: if the API requires one, sub must exist in a status that
- *     grants access (active or deactivation-requested); if not, access is
- *     open unless a subscription exists that the provider made inactive.
+ *  2. subscription: if the API requires one, sub must exist and be active
+ *     (deactivation-requested means the partner asked to stop: honoured at
+ *     once); if not, access is open unless the provider made the
+ *     subscription inactive;
+ *  3. the partner org has every role the API requires (seed 002).
  * status is the app's record for the API's provider (NULL: green; a record
- * for another provider is ignored); sub is
- * the app's subscription to the API (NULL: none). */
+ * for another provider is ignored); sub is the app's subscription to the
+ * API (NULL: none).  out->message is the sentence for the error body. */
 enum gh_access_verdict {
     GH_ACCESS_ALLOWED = 0,
     GH_ACCESS_APP_BLOCKED,           /* red access status */

@@ -134,5 +134,5 @@ enum gh_sub_status gh_subscription_initial_status(enum gh_plan_approval approval
 
 bool gh_subscription_grants_access(enum gh_sub_status status)
 {
-    return status == GH_SUB_ACTIVE || status == GH_SUB_DEACTIVATION_REQUESTED;
+    return status == GH_SUB_ACTIVE;
 }

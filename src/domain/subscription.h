@@ -66,9 +66,11 @@ size_t gh_subscription_allowed_actions(enum gh_sub_status status, enum gh_sub_si
 /* The status a new subscription starts in, given its plan's approval mode. */
 enum gh_sub_status gh_subscription_initial_status(enum gh_plan_approval approval);
 
-/* Whether a subscription in this status lets calls through: active, and
- * deactivation-requested (the customer asked for a block the provider has not
- * made yet).  The app's access status is checked on top (access.h). */
+/* Whether a subscription in this status lets calls through: active only
+ * (issue 6: a subscription "not active" is refused; deactivation-requested
+ * is the customer asking to stop, honoured at once, and tokens stop carrying
+ * its service as well).  The app's access status is checked on top
+ * (access.h). */
 bool gh_subscription_grants_access(enum gh_sub_status status);
 
 #endif

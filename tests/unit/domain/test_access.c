@@ -103,12 +103,12 @@ static const struct gh_access_status_rec red_unnamed = {.app_id = "app_1", .stat
 static const struct gh_access_status_rec green_p = {
     .app_id = "app_1", .provider_org_id = "org_p", .status = GH_ACCESS_GREEN};
 
-enum api_kind { OPEN, SUBSCRIBED, GOLD, GOLD_SILVER };
+enum api_kind { OPEN, SUBSCRIBED, GOLD, GOLD_SILVER, GOLD_SUBSCRIBED };
 enum sub_kind { NONE = -1 }; /* otherwise a gh_sub_status */
 
-static const char msg_blocked[] = "the provider has blocked this app's access to its APIs";
-static const char msg_role[] = "your organization does not have a partner role this API requires";
-static const char msg_no_sub[] = "this app has no subscription to the API";
+static const char msg_blocked[] = "The provider has blocked this app";
+static const char msg_role[] = "The partner lacks the role gold, which this API requires";
+static const char msg_no_sub[] = "The app has no subscription to this API";
 
 static const struct decide_row {
     enum api_kind api;
@@ -128,16 +128,18 @@ static const struct decide_row {
     {OPEN, &partner_none, NULL, GH_SUB_ACTIVE, GH_ACCESS_ALLOWED, ""},
     {OPEN, &partner_none, NULL, GH_SUB_DEACTIVATION_REQUESTED, GH_ACCESS_ALLOWED, ""},
     {OPEN, &partner_none, NULL, GH_SUB_INACTIVE, GH_ACCESS_SUBSCRIPTION_INACTIVE,
-     "this app's subscription to the API is 'inactive', not active"},
+     "The app's subscription to this API is inactive"},
 
     /* an API that requires a subscription: every status */
     {SUBSCRIBED, &partner_none, NULL, NONE, GH_ACCESS_NOT_SUBSCRIBED, msg_no_sub},
     {SUBSCRIBED, &partner_none, NULL, GH_SUB_ACTIVATION_REQUESTED, GH_ACCESS_SUBSCRIPTION_INACTIVE,
-     "this app's subscription to the API is 'activation-requested', not active"},
+     "The app's subscription to this API is activation-requested"},
     {SUBSCRIBED, &partner_none, NULL, GH_SUB_ACTIVE, GH_ACCESS_ALLOWED, ""},
-    {SUBSCRIBED, &partner_none, NULL, GH_SUB_DEACTIVATION_REQUESTED, GH_ACCESS_ALLOWED, ""},
+    {SUBSCRIBED, &partner_none, NULL, GH_SUB_DEACTIVATION_REQUESTED,
+     GH_ACCESS_SUBSCRIPTION_INACTIVE,
+     "The app's subscription to this API is deactivation-requested"},
     {SUBSCRIBED, &partner_none, NULL, GH_SUB_INACTIVE, GH_ACCESS_SUBSCRIPTION_INACTIVE,
-     "this app's subscription to the API is 'inactive', not active"},
+     "The app's subscription to this API is inactive"},
     /* red wins over an active subscription, and leaves its status alone */
     {SUBSCRIBED, &partner_none, &red_p, GH_SUB_ACTIVE, GH_ACCESS_APP_BLOCKED, msg_blocked},
     {SUBSCRIBED, &partner_none, &green_p, GH_SUB_ACTIVE, GH_ACCESS_ALLOWED, ""},
@@ -147,8 +149,13 @@ static const struct decide_row {
     {GOLD, &partner_none, NULL, NONE, GH_ACCESS_MISSING_ROLE, msg_role},
     {GOLD, NULL, NULL, NONE, GH_ACCESS_MISSING_ROLE, msg_role},
     {GOLD, &partner_gold, NULL, NONE, GH_ACCESS_ALLOWED, ""},
-    {GOLD_SILVER, &partner_gold, NULL, NONE, GH_ACCESS_MISSING_ROLE, msg_role},
+    {GOLD_SILVER, &partner_gold, NULL, NONE, GH_ACCESS_MISSING_ROLE,
+     "The partner lacks the role silver, which this API requires"},
     {GOLD, &partner_gold, &red_p, NONE, GH_ACCESS_APP_BLOCKED, msg_blocked},
+    /* the check's order: status, then subscription, then roles */
+    {GOLD_SUBSCRIBED, &partner_none, NULL, NONE, GH_ACCESS_NOT_SUBSCRIBED, msg_no_sub},
+    {GOLD_SUBSCRIBED, &partner_none, NULL, GH_SUB_ACTIVE, GH_ACCESS_MISSING_ROLE, msg_role},
+    {GOLD_SUBSCRIBED, &partner_none, &red_p, NONE, GH_ACCESS_APP_BLOCKED, msg_blocked},
     {OPEN, NULL, NULL, NONE, GH_ACCESS_ALLOWED, ""},
 };
 
@@ -157,8 +164,8 @@ static void test_decide(void **state)
     for (size_t i = 0; i < sizeof decide_rows / sizeof decide_rows[0]; i++) {
         const struct decide_row *r = &decide_rows[i];
         struct gh_api api = {.id = "api_1", .org_id = "org_p", .service = "ola"};
-        api.subscription_required = r->api == SUBSCRIBED;
-        if (r->api == GOLD)
+        api.subscription_required = r->api == SUBSCRIBED || r->api == GOLD_SUBSCRIBED;
+        if (r->api == GOLD || r->api == GOLD_SUBSCRIBED)
             api.required_roles = (struct gh_strlist){1, gold};
         if (r->api == GOLD_SILVER)
             api.required_roles = (struct gh_strlist){2, gold_silver};

@@ -244,13 +244,14 @@ static void test_initial_status(void **state)
     assert_int_equal(gh_subscription_initial_status(GH_APPROVAL_AUTO), ACT);
 }
 
-/* Calls pass while active, and while the partner's deactivation request waits. */
+/* Calls pass while active only: a deactivation request is honoured at once. */
 static void test_grants_access(void **state)
 {
     static const struct {
         enum gh_sub_status status;
         bool grants;
-    } rows[] = {{AR, false}, {ACT, true}, {DR, true}, {INA, false}, {(enum gh_sub_status)7, false}};
+    } rows[] = {
+        {AR, false}, {ACT, true}, {DR, false}, {INA, false}, {(enum gh_sub_status)7, false}};
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
         assert_int_equal(gh_subscription_grants_access(rows[i].status), rows[i].grants);
 }
