@@ -8,7 +8,8 @@
 #          libraries for the sanitizer and libFuzzer builds; clang-format,
 #          clang-tidy, cppcheck for make format/lint; python3 for the
 #          integration tests; curl, sqlite3, jq; nodejs: OpenAPI validation;
-#          openssl: test certificates)
+#          openssl: test certificates; nginx: the gateway tests of
+#          contrib/nginx/gatehouse.conf)
 #   bench  build + nginx and wrk for bench/http/run.sh
 #
 # Prints nothing and changes nothing when every package is already installed,
@@ -20,7 +21,7 @@ set -euo pipefail
 BUILD_PKGS="build-essential pkg-config curl jq libmicrohttpd-dev libjansson-dev libsqlite3-dev
   libssl-dev libargon2-dev libcurl4-openssl-dev libpq-dev"
 TEST_PKGS="clang clang-14 libclang-rt-14-dev clang-format clang-tidy cppcheck libcmocka-dev
-  python3 curl sqlite3 jq nodejs openssl"
+  python3 curl sqlite3 jq nodejs openssl nginx"
 BENCH_PKGS="nginx wrk curl"
 
 usage() {

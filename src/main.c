@@ -1,5 +1,6 @@
 /* gatehouse: the command line.  Each command is one function below that
  * declares its options, parses them and runs; see `gatehouse --help`. */
+#include "authz/authz.h"
 #include "core/cli.h"
 #include "core/log.h"
 #include "core/version.h"
@@ -141,6 +142,11 @@ struct serve_config {
     const char *token_alg;
     long long key_lead;
     long long token_lifetime;
+    long long authz_leeway;
+    const char *authz_api_key_header;
+    const char *authz_cert_header;
+    const char *trusted_proxies;
+    long long authz_cache_size;
 };
 
 struct app {
@@ -148,6 +154,7 @@ struct app {
     struct gh_snapshot_holder *snapshot;
     uint8_t key[GH_KEY_BYTES];
     struct gh_ops_probes probes;
+    struct gh_authz *authz; /* its counters join /metrics */
 };
 
 static int64_t now_ms(void)
@@ -211,6 +218,8 @@ static void app_metrics(void *ctx, struct gh_buf *out)
         "gatehouse_build_info{version=\"%s\",store=\"%s\"} 1\n",
         (unsigned long long)gh_store_error_count(a->store),
         (unsigned long long)gh_store_generation(a->store), GH_VERSION, gh_store_backend(a->store));
+    if (a->authz)
+        gh_authz_metrics(a->authz, out);
 }
 
 /* Deletes what has expired and is no longer needed: opaque tokens, revoked
@@ -265,6 +274,10 @@ static int cmd_serve(int argc, char **argv)
         .token_alg = "ES256",
         .key_lead = 3600,
         .token_lifetime = GH_OAUTH_DEFAULT_TOKEN_SECS,
+        .authz_leeway = GH_AUTHZ_DEFAULT_LEEWAY,
+        .authz_api_key_header = GH_AUTHZ_DEFAULT_API_KEY_HEADER,
+        .authz_cert_header = GH_AUTHZ_DEFAULT_CERT_HEADER,
+        .authz_cache_size = GH_AUTHZ_DEFAULT_CACHE_SIZE,
     };
     strcpy(c.listen.host, "127.0.0.1");
     c.listen.port = 8080;
@@ -324,6 +337,23 @@ static int cmd_serve(int argc, char **argv)
         {"token-lifetime", "GATEHOUSE_TOKEN_LIFETIME", "SECONDS",
          "access-token lifetime unless the app sets its own", GH_OPT_INT, &c.token_lifetime, 60,
          366 * 86400},
+        {"authz-leeway", "GATEHOUSE_AUTHZ_LEEWAY", "SECONDS",
+         "clock leeway of /authz/check for a JWT's exp and nbf", GH_OPT_INT, &c.authz_leeway, 0,
+         300},
+        {"authz-api-key-header", "GATEHOUSE_AUTHZ_API_KEY_HEADER", "NAME",
+         "request header carrying the API key of api_key APIs", GH_OPT_STRING,
+         &c.authz_api_key_header, 0, 0},
+        {"authz-cert-header", "GATEHOUSE_AUTHZ_CERT_HEADER", "NAME",
+         "header in which a trusted proxy forwards the client certificate (escaped PEM or "
+         "SHA-256 thumbprint)",
+         GH_OPT_STRING, &c.authz_cert_header, 0, 0},
+        {"trusted-proxies", "GATEHOUSE_TRUSTED_PROXIES", "LIST",
+         "addresses or CIDR networks allowed to forward client certificates, comma-separated; "
+         "default: none",
+         GH_OPT_STRING, &c.trusted_proxies, 0, 0},
+        {"authz-cache-size", "GATEHOUSE_AUTHZ_CACHE_SIZE", "N",
+         "verified tokens /authz/check keeps in memory", GH_OPT_INT, &c.authz_cache_size, 1024,
+         1LL << 26},
     };
     char *pos[1];
     size_t npos;
@@ -363,6 +393,7 @@ static int cmd_serve(int argc, char **argv)
     struct app app = {0};
     struct gh_portal portal = {0};
     struct gh_oauth oauth = {0};
+    struct gh_authz authz = {0};
     struct gh_router *router = NULL;
     struct gh_server *server = NULL;
     char keybuf[4096];
@@ -433,9 +464,29 @@ static int cmd_serve(int argc, char **argv)
         goto out;
     }
 
+    authz.store = app.store;
+    authz.snapshot = app.snapshot;
+    authz.key = app.key;
+    authz.key_len = sizeof app.key;
+    authz.cfg = (struct gh_authz_config){
+        .leeway_secs = c.authz_leeway,
+        .api_key_header = c.authz_api_key_header,
+        .cert_header = c.authz_cert_header,
+        .cache_size = (size_t)c.authz_cache_size,
+    };
+    if (!gh_authz_proxies_parse(c.trusted_proxies, &authz.cfg.trusted_proxies, err, sizeof err)) {
+        fprintf(stderr, "gatehouse serve: --trusted-proxies: %s\n", err);
+        goto out;
+    }
+    if (!gh_authz_init(&authz, err, sizeof err)) {
+        fprintf(stderr, "gatehouse serve: %s\n", err);
+        goto out;
+    }
+    app.authz = &authz;
+
     router = gh_router_new();
     if (!gh_ops_register(router, &app.probes) || !gh_portal_register(router, &portal) ||
-        !gh_oauth_register(router, &oauth)) {
+        !gh_oauth_register(router, &oauth) || !gh_authz_register(router, &authz)) {
         fprintf(stderr, "gatehouse serve: internal error: route table conflict\n");
         goto out;
     }
@@ -474,6 +525,7 @@ static int cmd_serve(int argc, char **argv)
         snprintf(issuer, sizeof issuer, "%s", public_url);
     }
     oauth.cfg.issuer = issuer;
+    authz.cfg.issuer = issuer;
     if (!gh_server_start(server, err, sizeof err)) {
         fprintf(stderr, "gatehouse serve: %s\n", err);
         goto out;
@@ -520,6 +572,8 @@ out:
     /* reverse order of creation; each piece may be missing */
     gh_server_free(server);
     gh_router_free(router);
+    app.authz = NULL;
+    gh_authz_free(&authz);
     if (oauth.writer)
         gh_token_writer_stop(oauth.writer); /* commits what is queued first */
     if (oauth.keyring)
@@ -580,19 +634,23 @@ static int cmd_migrate(int argc, char **argv)
 
 /* ---- keys ----------------------------------------------------------------- */
 
-/* `gatehouse keys list` and `gatehouse keys rotate`: the signing keys of the
- * token service.  Rotation beside a running server is safe: the server
- * notices the new key within seconds and publishes it in JWKS for the lead
- * time before signing with it. */
+/* `gatehouse keys list|rotate|retire`: the signing keys of the token
+ * service.  Each is safe beside a running server: it notices the change
+ * within seconds (gh_keys_tick).  Rotation publishes the new key in JWKS
+ * for the lead time before it signs; retirement withdraws a compromised key
+ * at once and, if it was signing, puts a new key in its place. */
 static int cmd_keys(int argc, char **argv)
 {
     bool list = argc >= 1 && strcmp(argv[0], "list") == 0;
     bool rotate = argc >= 1 && strcmp(argv[0], "rotate") == 0;
-    if (!list && !rotate) {
+    bool retire = argc >= 1 && strcmp(argv[0], "retire") == 0;
+    if (!list && !rotate && !retire) {
         bool help = argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0);
-        fprintf(help ? stdout : stderr, "usage: gatehouse keys list [--db PATH] [--key-file PATH]\n"
-                                        "       gatehouse keys rotate [--db PATH] [--key-file "
-                                        "PATH] [--alg ALG] [--lead SECONDS]\n");
+        fprintf(help ? stdout : stderr,
+                "usage: gatehouse keys list [--db PATH] [--key-file PATH]\n"
+                "       gatehouse keys rotate [--db PATH] [--key-file PATH] [--alg ALG] [--lead "
+                "SECONDS]\n"
+                "       gatehouse keys retire KID [--db PATH] [--key-file PATH]\n");
         return help ? EXIT_SUCCESS : EXIT_USAGE;
     }
     const char *db = default_db();
@@ -607,26 +665,41 @@ static int cmd_keys(int argc, char **argv)
         {"lead", "GATEHOUSE_KEY_LEAD", "SECONDS",
          "the new key is published this long before it signs", GH_OPT_INT, &lead, 5, 30 * 86400},
     };
+    const char *cmd = list     ? "gatehouse keys list"
+                      : rotate ? "gatehouse keys rotate"
+                               : "gatehouse keys retire";
+    const char *usage =
+        list     ? "gatehouse keys list [--db PATH] [--key-file PATH]"
+        : rotate ? "gatehouse keys rotate [--db PATH] [--key-file PATH] [--alg ALG] [--lead "
+                   "SECONDS]"
+                 : "gatehouse keys retire KID [--db PATH] [--key-file PATH]";
+    const char *description =
+        list     ? "Lists the token service's signing keys, newest first."
+        : rotate ? "Adds a signing key that is published in JWKS now and signs tokens after the\n"
+                   "lead time; the current key then retires and stays published until the\n"
+                   "last token it signed has expired."
+                 : "Stops trusting a signing key now, e.g. when it is compromised: it leaves\n"
+                   "JWKS and the tokens it signed are refused (a running server follows within\n"
+                   "seconds).  If it was the active key, a new key of its algorithm signs from\n"
+                   "now on, without the lead time of a rotation: clients that cache the JWKS\n"
+                   "refetch it when they meet the new kid.";
     char *pos[1];
     size_t npos;
-    enum gh_cli_result r = gh_cli_parse(
-        list ? "gatehouse keys list" : "gatehouse keys rotate",
-        list ? "gatehouse keys list [--db PATH]"
-             : "gatehouse keys rotate [--db PATH] [--alg ALG] [--lead SECONDS]",
-        list ? "Lists the token service's signing keys, newest first."
-             : "Adds a signing key that is published in JWKS now and signs tokens after the\n"
-               "lead time; the current key then retires and stays published until the\n"
-               "last token it signed has expired.",
-        opts, list ? 2 : sizeof opts / sizeof opts[0], argc - 1, argv + 1, pos, 0, &npos);
+    enum gh_cli_result r =
+        gh_cli_parse(cmd, usage, description, opts, rotate ? sizeof opts / sizeof opts[0] : 2,
+                     argc - 1, argv + 1, pos, retire ? 1 : 0, &npos);
     if (r != GH_CLI_OK)
         return cli_status(r);
-    enum gh_jws_alg alg;
-    if (!gh_jws_alg_parse(alg_name, &alg)) {
-        fprintf(stderr, "gatehouse keys rotate: --alg: expected ES256, EdDSA or RS256, got '%s'\n",
-                alg_name);
+    if (retire && npos != 1) {
+        fprintf(stderr, "%s: expected the kid of the key to retire (see gatehouse keys list)\n",
+                cmd);
         return EXIT_USAGE;
     }
-    const char *cmd = list ? "gatehouse keys list" : "gatehouse keys rotate";
+    enum gh_jws_alg alg;
+    if (!gh_jws_alg_parse(alg_name, &alg)) {
+        fprintf(stderr, "%s: --alg: expected ES256, EdDSA or RS256, got '%s'\n", cmd, alg_name);
+        return EXIT_USAGE;
+    }
     char err[512];
     struct gh_store *s =
         gh_store_open(db, &(struct gh_store_options){.migrate = true}, err, sizeof err);
@@ -649,7 +722,7 @@ static int cmd_keys(int argc, char **argv)
             fprintf(stderr, "%s: %s\n", cmd, err);
             goto done;
         }
-    } else {
+    } else if (rotate) {
         char kid[64];
         /* no gh_keys_ensure here: it would make a key of --alg active at
          * once; the server creates the first key of its own algorithm */
@@ -660,6 +733,19 @@ static int cmd_keys(int argc, char **argv)
         printf("%s\n", kid);
         fprintf(stderr, "new %s key %s: published now, signs from %lld seconds on\n",
                 gh_jws_alg_name(alg), kid, lead);
+    } else {
+        struct gh_keys_retirement ret;
+        if (!gh_keys_retire(&o, pos[0], (int64_t)time(NULL), &ret, err, sizeof err)) {
+            fprintf(stderr, "%s: %s\n", cmd, err);
+            goto done;
+        }
+        if (ret.new_kid[0])
+            printf("retired %s key %s (was active): no longer trusted or published; new active "
+                   "key %s signs from now, without lead time, as the old key is compromised\n",
+                   ret.alg, pos[0], ret.new_kid);
+        else
+            printf("retired %s key %s (was %s): no longer trusted or published\n", ret.alg, pos[0],
+                   gh_key_state_name(ret.was));
     }
     status = EXIT_SUCCESS;
 done:
@@ -832,7 +918,7 @@ static void usage(FILE *f)
                "  migrate               create or upgrade the database schema\n"
                "  admin-token create    print a new platform-admin API token\n"
                "  token verify-hash     check an access token against its hash (providers)\n"
-               "  keys list|rotate      the token service's signing keys\n"
+               "  keys                  the token service's signing keys: list, rotate, retire\n"
                "  version               print the version\n\n"
                "`gatehouse COMMAND --help` describes a command's options.\n");
 }

@@ -65,6 +65,9 @@ struct gh_req {
 /* Request headers (case-insensitive name); NULL / empty view when absent. */
 const char *gh_req_header(struct gh_req *req, const char *name);
 struct gh_str gh_req_header_str(struct gh_req *req, const char *name);
+/* Every value of a header that may appear more than once, in order: at
+ * most max into out; returns how many there are. */
+size_t gh_req_header_values(struct gh_req *req, const char *name, struct gh_str *out, size_t max);
 /* A path parameter by its pattern name; empty view when absent. */
 struct gh_str gh_req_param(const struct gh_req *req, const char *name);
 /* The content type's media type without parameters, lower-cased ("" if none). */

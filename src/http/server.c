@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -134,6 +135,33 @@ struct gh_str gh_req_header_str(struct gh_req *req, const char *name)
         MHD_YES)
         return GH_STR_NULL;
     return gh_str_n(v, n);
+}
+
+struct header_values {
+    const char *name;
+    size_t name_len;
+    struct gh_str *out;
+    size_t max, count;
+};
+
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      size_t key_len, const char *value, size_t value_len)
+{
+    (void)kind;
+    struct header_values *hv = cls;
+    if (key_len == hv->name_len && strncasecmp(key, hv->name, key_len) == 0) {
+        if (hv->count < hv->max)
+            hv->out[hv->count] = gh_str_n(value ? value : "", value ? value_len : 0);
+        hv->count++;
+    }
+    return MHD_YES;
+}
+
+size_t gh_req_header_values(struct gh_req *req, const char *name, struct gh_str *out, size_t max)
+{
+    struct header_values hv = {name, strlen(name), out, max, 0};
+    MHD_get_connection_values_n(req->conn, MHD_HEADER_KIND, collect_header, &hv);
+    return hv.count;
 }
 
 struct gh_str gh_req_param(const struct gh_req *req, const char *name)

@@ -299,6 +299,11 @@ static void find_jwt(struct gh_req *req, struct gh_oauth *o, const char *token, 
     ok = json_is_object(claims) && iss && o->cfg.issuer && strcmp(iss, o->cfg.issuer) == 0 && jti &&
          *jti && client_id;
     const struct gh_app *app = ok ? gh_snapshot_app_by_client_id(s, gh_str_c(client_id)) : NULL;
+    /* the client_id may have passed to another app since (tokens from
+     * before app_id was a claim lack it) */
+    const char *app_id = claim_str(claims, "app_id");
+    if (app && app_id && strcmp(app->id, app_id) != 0)
+        app = NULL;
     bool revoked = ok && gh_snapshot_jti_revoked(s, gh_str_c(jti));
     gh_snapshot_release(o->snapshot, s);
     if (!ok) {

@@ -346,6 +346,132 @@ bool gh_keys_rotate(struct gh_oauth *o, enum gh_jws_alg alg, int64_t lead_secs, 
     return ok;
 }
 
+/* The stored row of kid (strings in a); false with err, naming the kid when
+ * there is none. */
+static bool read_key(struct gh_store *store, const char *kid, struct gh_arena *a,
+                     struct gh_signing_key *out, char *err, size_t errlen)
+{
+    struct gh_tx *tx;
+    enum gh_store_rc rc = gh_store_begin(store, GH_TX_READ, &tx);
+    if (rc != GH_STORE_OK) {
+        set_err(err, errlen, "cannot read the signing keys", NULL, rc);
+        return false;
+    }
+    rc = gh_store_signing_key_get(tx, kid, a, out);
+    if (rc == GH_STORE_NOT_FOUND)
+        snprintf(err, errlen, "no signing key has the kid '%s' (see gatehouse keys list)", kid);
+    else if (rc != GH_STORE_OK)
+        set_err(err, errlen, "cannot read the signing key", tx, rc);
+    gh_store_rollback(tx);
+    return rc == GH_STORE_OK;
+}
+
+/* The replacement of an ACTIVE key: a new key of its algorithm (strings in
+ * a), ACTIVE from now. */
+static bool replacement_key(const struct gh_oauth *o, const struct gh_signing_key *old, int64_t now,
+                            struct gh_arena *a, struct gh_signing_key *row, char *err,
+                            size_t errlen)
+{
+    enum gh_jws_alg alg;
+    if (!old->alg || !gh_jws_alg_parse(old->alg, &alg)) {
+        snprintf(err, errlen, "the key '%s' has an unknown algorithm", old->kid);
+        return false;
+    }
+    if (!new_key(o, alg, a, row, err, errlen))
+        return false;
+    row->state = GH_KEY_ACTIVE;
+    row->created_at = row->activated_at = now;
+    return true;
+}
+
+/* The write transaction of gh_keys_retire.  The row is read again inside
+ * it: a tick (here or on another node) may have promoted or retired keys
+ * since.  *fresh is the replacement made beforehand when the key was ACTIVE
+ * (NULL otherwise); *need_fresh is set (and nothing written) when the key
+ * has become ACTIVE in between and needs one. */
+static bool retire_tx(struct gh_oauth *o, const char *kid, int64_t now,
+                      const struct gh_signing_key *fresh, struct gh_arena *a,
+                      struct gh_keys_retirement *out, bool *need_fresh, char *err, size_t errlen)
+{
+    *need_fresh = false;
+    struct gh_tx *tx;
+    enum gh_store_rc rc = gh_store_begin(o->store, GH_TX_WRITE, &tx);
+    if (rc != GH_STORE_OK) {
+        set_err(err, errlen, "cannot retire the signing key", NULL, rc);
+        return false;
+    }
+    struct gh_signing_key k;
+    rc = gh_store_signing_key_get(tx, kid, a, &k);
+    if (rc == GH_STORE_NOT_FOUND) {
+        snprintf(err, errlen, "no signing key has the kid '%s' (see gatehouse keys list)", kid);
+        gh_store_rollback(tx);
+        return false;
+    }
+    if (rc != GH_STORE_OK) {
+        set_err(err, errlen, "cannot read the signing key", tx, rc);
+        gh_store_rollback(tx);
+        return false;
+    }
+    if (k.state == GH_KEY_ACTIVE && !fresh) {
+        *need_fresh = true;
+        gh_store_rollback(tx);
+        return false;
+    }
+    enum gh_key_state was = k.state;
+    if (k.state != GH_KEY_RETIRED || k.retired_at <= 0)
+        k.retired_at = now;
+    if (k.state != GH_KEY_RETIRED || k.publish_until > now)
+        k.publish_until = now;
+    k.state = GH_KEY_RETIRED;
+    rc = gh_store_signing_key_update(tx, &k);
+    if (rc == GH_STORE_OK && was == GH_KEY_ACTIVE)
+        rc = gh_store_signing_key_insert(tx, fresh);
+    if (rc != GH_STORE_OK) {
+        set_err(err, errlen, "cannot retire the signing key", tx, rc);
+        gh_store_rollback(tx);
+        return false;
+    }
+    rc = gh_store_commit(tx); /* touched by the update: this process's snapshot reloads */
+    if (rc != GH_STORE_OK) {
+        set_err(err, errlen, "cannot retire the signing key", NULL, rc);
+        return false;
+    }
+    out->was = was;
+    snprintf(out->alg, sizeof out->alg, "%s", k.alg ? k.alg : "");
+    log_key("oauth.key_retired", &k);
+    if (was == GH_KEY_ACTIVE) {
+        snprintf(out->new_kid, sizeof out->new_kid, "%s", fresh->kid);
+        log_key("oauth.key_activated", fresh);
+    }
+    return true;
+}
+
+bool gh_keys_retire(struct gh_oauth *o, const char *kid, int64_t now,
+                    struct gh_keys_retirement *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    struct gh_arena *a = gh_arena_new(8192);
+    struct gh_signing_key cur, fresh;
+    bool ok = read_key(o->store, kid, a, &cur, err, errlen);
+    bool need_fresh = ok && cur.state == GH_KEY_ACTIVE, have_fresh = false;
+    /* The replacement is generated outside the transaction (RSA takes a
+     * while).  retire_tx asks for one only while there is none, so this
+     * runs at most twice. */
+    while (ok) {
+        if (need_fresh) {
+            ok = have_fresh = replacement_key(o, &cur, now, a, &fresh, err, errlen);
+            if (!ok)
+                break;
+        }
+        ok = retire_tx(o, kid, now, have_fresh ? &fresh : NULL, a, out, &need_fresh, err, errlen);
+        if (ok || !need_fresh)
+            break;
+        ok = true;
+    }
+    gh_arena_free(a);
+    return ok;
+}
+
 /* The longest lifetime a token may have been given: the default or the
  * largest app override.  A retired key stays in JWKS this long. */
 static int64_t longest_token_secs(const struct gh_oauth *o, struct gh_tx *tx, struct gh_arena *a,

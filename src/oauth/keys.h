@@ -7,8 +7,10 @@
  * JWKS learn it before any token is signed with it.  gh_keys_tick (called by
  * serve every few seconds) promotes a NEXT key whose time has come to ACTIVE
  * and retires the previous ACTIVE key with publish_until = now + the longest
- * token lifetime, after which it leaves JWKS.  Private keys are stored
- * sealed (crypto/aead.h) under o->seal_key with the kid as associated data. */
+ * token lifetime, after which it leaves JWKS.  `gatehouse keys retire`
+ * withdraws a compromised key at once instead (gh_keys_retire).  Private
+ * keys are stored sealed (crypto/aead.h) under o->seal_key with the kid as
+ * associated data. */
 #ifndef GH_OAUTH_KEYS_H
 #define GH_OAUTH_KEYS_H
 
@@ -34,6 +36,25 @@ bool gh_keys_ensure(struct gh_oauth *o, int64_t now, char *err, size_t errlen);
  * (room 64) gets its kid.  false with err. */
 bool gh_keys_rotate(struct gh_oauth *o, enum gh_jws_alg alg, int64_t lead_secs, int64_t now,
                     char *kid_out, char *err, size_t errlen);
+/* What gh_keys_retire did. */
+struct gh_keys_retirement {
+    char alg[16];          /* the retired key's algorithm */
+    enum gh_key_state was; /* its state before */
+    char new_kid[64];      /* the ACTIVE key made in its place; "" when none */
+};
+
+/* Stops trusting key kid now (a compromised key): RETIRED with
+ * publish_until = now (an earlier publish_until stays), so it leaves JWKS
+ * and the tokens it signed fail verification (introspection, the
+ * authorization check).  When it was the ACTIVE key of its algorithm, a new
+ * ACTIVE key of that algorithm, activated now without lead time, is stored
+ * in the same transaction, so the token service always has a key to sign
+ * with.  A NEXT key simply retires; a RETIRED one gets publish_until = now.
+ * The commit reloads this process's snapshot; another process (a server
+ * beside `gatehouse keys retire`) learns of it at its next gh_keys_tick.
+ * false with err for an unknown kid or a store failure (nothing changed). */
+bool gh_keys_retire(struct gh_oauth *o, const char *kid, int64_t now,
+                    struct gh_keys_retirement *out, char *err, size_t errlen);
 /* Promotes due NEXT keys and drops retired keys past publish_until from
  * JWKS; a no-op (no write) when nothing is due.  It reads the (few) key
  * rows and, when they differ from the snapshot's, commits an empty touched

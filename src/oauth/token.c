@@ -758,7 +758,7 @@ static bool decide(struct gh_oauth *o, struct gh_req *req, const struct gh_snaps
 }
 
 /* The RFC 9068 claims (and seed 001's tenant, customer_numbers, services)
- * as compact JSON into b. */
+ * as compact JSON into b, and app_id, the app the token belongs to. */
 static void write_claims(struct gh_oauth *o, const struct gh_snapshot *s, const struct grant *g,
                          int64_t now, int64_t lifetime, struct gh_buf *b)
 {
@@ -783,6 +783,10 @@ static void write_claims(struct gh_oauth *o, const struct gh_snapshot *s, const 
     gh_buf_put_json_str(b, jti, strlen(jti));
     gh_buf_puts(b, ",\"client_id\":");
     gh_buf_put_json_str(b, g->app->client_id, strlen(g->app->client_id));
+    /* the app itself: a client_id can pass to another app (custom
+     * credentials) after this one is deleted, its tokens must not */
+    gh_buf_puts(b, ",\"app_id\":");
+    gh_buf_put_json_str(b, g->app->id, strlen(g->app->id));
     if (g->scope.len) {
         gh_buf_puts(b, ",\"scope\":");
         gh_buf_put_json_str(b, g->scope.ptr, g->scope.len);

@@ -263,7 +263,8 @@ enum gh_store_rc gh_store_opaque_token_insert(struct gh_tx *tx, const struct gh_
 enum gh_store_rc gh_store_opaque_token_get(struct gh_tx *tx, const char *token_hash,
                                            struct gh_arena *a, struct gh_opaque_token *out);
 /* Sets revoked_at = at unless already revoked (then unchanged, still OK);
- * NOT_FOUND if no such token. */
+ * NOT_FOUND if no such token.  A revocation counts as a change (moves the
+ * store generation), so caches keyed on the generation drop the token. */
 enum gh_store_rc gh_store_opaque_token_revoke(struct gh_tx *tx, const char *token_hash, int64_t at);
 /* Deletes tokens with expires_at <= now; *purged (may be NULL) gets how many. */
 enum gh_store_rc gh_store_opaque_token_purge_expired(struct gh_tx *tx, int64_t now,

@@ -244,8 +244,8 @@ struct gh_snapshot {
         n_jtis;
 
     struct sn_table org_by_id, org_by_tenant, api_by_id, plan_by_id, app_by_id, app_by_client_id,
-        key_by_hash, cert_by_thumbprint, sub_by_pair, status_by_pair, jti_set, signing_key_by_kid,
-        api_by_prefix;
+        key_by_hash, cert_by_thumbprint, sub_by_pair, sub_by_token_hash, status_by_pair, jti_set,
+        signing_key_by_kid, api_by_prefix;
     /* Prefix lengths present in api_by_prefix, 0..max_prefix_len. */
     const unsigned char *prefix_len_used;
     size_t max_prefix_len;
@@ -785,6 +785,10 @@ struct gh_snapshot *gh_snapshot_builder_finish(struct gh_snapshot_builder *b)
         if (!added && sub_better(sub, e->val))
             e->val = sub;
     }
+    table_init(&s->sub_by_token_hash, a, s->n_subs);
+    for (size_t i = 0; i < s->n_subs; i++)
+        index1(s, &s->sub_by_token_hash, s->subs[i].access_token_hash, &s->subs[i], &dups,
+               "subscription_by_access_token_hash");
     table_init(&s->status_by_pair, a, s->n_statuses);
     for (size_t i = 0; i < s->n_statuses; i++) {
         const struct gh_access_status_rec *rec = &s->statuses[i];
@@ -932,6 +936,12 @@ const struct gh_subscription *gh_snapshot_subscription(const struct gh_snapshot 
                                                        struct gh_str app_id, struct gh_str api_id)
 {
     return get2(s, &s->sub_by_pair, app_id, api_id);
+}
+
+const struct gh_subscription *gh_snapshot_subscription_by_token_hash(const struct gh_snapshot *s,
+                                                                     struct gh_str hash_hex)
+{
+    return get1(s, &s->sub_by_token_hash, hash_hex);
 }
 
 enum gh_access_status gh_snapshot_access_status(const struct gh_snapshot *s, struct gh_str app_id,

@@ -102,6 +102,11 @@ const struct gh_certificate *gh_snapshot_certificate_by_thumbprint(const struct 
                                                                    struct gh_str thumbprint);
 const struct gh_subscription *gh_snapshot_subscription(const struct gh_snapshot *s,
                                                        struct gh_str app_id, struct gh_str api_id);
+/* The subscription whose portal-issued access token (seed 000) hashes to
+ * hash_hex (the lower-case hex digest stored in access_token_hash, by the
+ * API's hash method); NULL when none. */
+const struct gh_subscription *gh_snapshot_subscription_by_token_hash(const struct gh_snapshot *s,
+                                                                     struct gh_str hash_hex);
 /* The app's access status towards a provider: GH_ACCESS_GREEN when none is
  * recorded.  If rec is not NULL it receives the record (NULL when none). */
 enum gh_access_status gh_snapshot_access_status(const struct gh_snapshot *s, struct gh_str app_id,

@@ -110,6 +110,8 @@ enum gh_store_rc gh_store_opaque_token_revoke(struct gh_tx *tx, const char *toke
     enum gh_store_rc rc = gh_rowmap_exec(
         tx, "UPDATE opaque_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at = 0", p,
         GH_NPARAMS(p), &changed);
+    if (rc == GH_STORE_OK && changed > 0)
+        gh_store_tx_touch(tx); /* the authorization check's token cache keys on the generation */
     if (rc != GH_STORE_OK || changed > 0)
         return rc;
     /* Nothing changed: already revoked (fine) or no such token. */

@@ -1,13 +1,17 @@
 """Signing keys, JWKS and discovery: GET /jwks.json, the two RFC 8414
-discovery documents, `gatehouse keys list|rotate`, and a rotation seen by a
-client that caches the JWKS (a new key is published before it signs, the old
-one stays published after)."""
+discovery documents, `gatehouse keys list|rotate|retire`, a rotation seen by
+a client that caches the JWKS (a new key is published before it signs, the
+old one stays published after), and a compromised key retired beside a
+running server (gone from JWKS, its tokens refused, a new key signing)."""
 
 import base64
 import json
+import os
 import re
 import time
+import urllib.parse
 
+import authz_world
 import harness
 import oauth_world
 
@@ -177,6 +181,109 @@ class RotationTest(KeysTestCase):
         self.assertIn(" active ", rows[new])
         self.assertIn(" retired ", rows[old])
         self.assertRegex(rows[old], r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\s*$")  # published until
+
+
+class RetireTest(authz_world.AuthzTestCase):
+    """`gatehouse keys retire` beside the running server of this class."""
+
+    # The server compares its snapshot with the key rows every 5 s.
+    NOTICE_SECS = 7
+
+    def keys_cli(self, *args, db=None, code=0):
+        p = harness.run_cli(["keys"] + list(args) + ["--db", db or self.server.db],
+                            cwd=self.server.tmpdir)
+        self.assertEqual(p.returncode, code, p)
+        return p
+
+    def listed(self, db=None):
+        """`gatehouse keys list` as {kid: line}."""
+        rows = {}
+        for line in self.keys_cli("list", db=db).stdout.splitlines()[1:]:
+            rows[line.split()[0]] = line
+        return rows
+
+    def kids(self):
+        return [k["kid"] for k in self.jwks()["keys"]]
+
+    def introspect_active(self, app, token):
+        r = authz_world.send(self.server.port, "POST", "/oauth2/introspect",
+                             [("Content-Type", "application/x-www-form-urlencoded")],
+                             urllib.parse.urlencode({"token": token, "client_id": app.client_id,
+                                                     "client_secret": app.secret}).encode())
+        self.assertEqual(r.status, 200, r)
+        return r.json()["active"]
+
+    def test_retire_the_active_key_while_serving(self):
+        a = self.new_api("oauth2")
+        app, sub = self.subscribed_app(a)
+        uri = a["prefix"] + "/loans?customerId=12345"
+        old_token = self.token(app, a)
+        (old,) = self.kids()
+        self.assertEqual(jws_header(old_token)["kid"], old)
+        # allowed, and so in the check's verified-token cache
+        for _ in range(2):
+            self.assert_allowed(self.check(uri, [("Authorization", "Bearer " + old_token)]), a,
+                                app, sub, customer="12345")
+        self.assertTrue(self.introspect_active(app, old_token))
+
+        p = self.keys_cli("retire", old)
+        started = time.monotonic()
+        self.assertEqual(len(p.stdout.splitlines()), 1, p)
+        new = next((w for w in re.findall(r"[A-Za-z0-9_-]{16}", p.stdout) if w != old), None)
+        self.assertIsNotNone(new, p)
+        self.assertIn(old, p.stdout)
+        self.assertIn("lead time", p.stdout)  # the new key signs without one, and says so
+        rows = self.listed()
+        self.assertIn(" active ", rows[new])
+        self.assertIn("ES256", rows[new])
+        if old in rows:  # unless the server's tick has removed it already
+            self.assertIn(" retired ", rows[old])
+
+        while self.kids() != [new]:
+            self.assertLess(time.monotonic() - started, self.NOTICE_SECS,
+                            "JWKS still %r" % self.kids())
+            time.sleep(0.2)
+        # from the same snapshot on: the old key neither verifies nor signs
+        r = self.check(uri, [("Authorization", "Bearer " + old_token)])
+        self.assert_401(r, "oauth2")
+        self.assertFalse(self.introspect_active(app, old_token))
+        new_token = self.token(app, a)
+        self.assertEqual(jws_header(new_token)["kid"], new)
+        self.assert_allowed(self.check(uri, [("Authorization", "Bearer " + new_token)]), a, app,
+                            sub, customer="12345")
+        self.assertTrue(self.introspect_active(app, new_token))
+        self.assertEqual(list(self.listed()), [new])  # the tick removed the old row
+
+    def test_retire_unknown_kid(self):
+        before = self.listed()
+        p = self.keys_cli("retire", "NoSuchKid0000000", code=1)
+        self.assertEqual(p.stdout, "")
+        self.assertIn("NoSuchKid0000000", p.stderr)
+        self.assertIn("no signing key", p.stderr)
+        self.assertEqual(self.listed(), before)
+        p = self.keys_cli("retire", code=2)  # the kid is required
+        self.assertIn("kid", p.stderr)
+
+    def test_retire_a_next_key_and_list_it(self):
+        # a database no server watches, so no tick removes the retired row
+        db = os.path.join(self.server.tmpdir, "idle.db")
+        nxt = self.keys_cli("rotate", "--lead", "600", db=db).stdout.strip()
+        self.assertRegex(nxt, KID)
+        self.assertIn(" next ", self.listed(db)[nxt])
+        p = self.keys_cli("retire", nxt, db=db)
+        self.assertEqual(p.stdout.strip(),
+                         "retired ES256 key %s (was next): no longer trusted or published" % nxt)
+        rows = self.listed(db)
+        self.assertEqual(list(rows), [nxt])  # no replacement: it was not signing
+        cols = rows[nxt].split()
+        self.assertEqual(cols[1:3], ["ES256", "retired"])
+        stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
+        self.assertRegex(cols[5], stamp)
+        self.assertEqual(cols[6], cols[5])  # published until: the moment it retired
+        # again: still retired, still exit 0
+        p = self.keys_cli("retire", nxt, db=db)
+        self.assertIn("(was retired)", p.stdout)
+        self.assertIn(" retired ", self.listed(db)[nxt])
 
 
 if __name__ == "__main__":

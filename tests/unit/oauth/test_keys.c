@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/arena.h"
@@ -547,6 +548,214 @@ static void test_print_lists_newest_first(void **state)
     free(text);
 }
 
+/* ---- retire ------------------------------------------------------------- */
+
+static void retire(struct env *e, const char *kid, int64_t now, struct gh_keys_retirement *r)
+{
+    char err[256] = "";
+    if (!gh_keys_retire(&e->o, kid, now, r, err, sizeof err))
+        fail_msg("retire: %s", err);
+}
+
+/* The active key retired now: out of JWKS, not verifying, not signing; a
+ * new active key of its algorithm signs at once. */
+static void test_retire_active_replaces_it_at_once(void **state)
+{
+    struct env *e = *state;
+    ensure(e, T0);
+    char old[64], kid[64], jwks[256];
+    signing_kid(e, old, sizeof old);
+    const struct gh_snapshot *s = gh_snapshot_acquire(e->o.snapshot);
+    assert_non_null(gh_keyring_by_kid(&e->o, s, old)); /* parsed and cached before */
+    gh_snapshot_release(e->o.snapshot, s);
+
+    uint64_t gen = gh_store_generation(e->o.store);
+    struct gh_keys_retirement r;
+    int64_t now = (int64_t)time(NULL); /* gh_keyring_by_kid compares with the clock */
+    retire(e, old, now, &r);
+    assert_true(gh_store_generation(e->o.store) > gen);
+    assert_int_equal(r.was, GH_KEY_ACTIVE);
+    assert_string_equal(r.alg, "ES256");
+    assert_int_equal(strlen(r.new_kid), 16);
+    assert_string_not_equal(r.new_kid, old);
+
+    struct key_view v[8];
+    assert_int_equal(snapshot_keys(e, v, 8), 2);
+    const struct key_view *ov = find_view(v, 2, old), *nv = find_view(v, 2, r.new_kid);
+    assert_int_equal(ov->state, GH_KEY_RETIRED);
+    assert_int_equal(ov->retired_at, now);
+    assert_int_equal(ov->publish_until, now);
+    assert_int_equal(nv->state, GH_KEY_ACTIVE);
+    assert_string_equal(nv->alg, "ES256");
+    assert_int_equal(nv->activated_at, now); /* no lead time */
+
+    signing_kid(e, kid, sizeof kid);
+    assert_string_equal(kid, r.new_kid);
+    jwks_kids(e, now, jwks, sizeof jwks);
+    assert_string_equal(jwks, r.new_kid);
+    s = gh_snapshot_acquire(e->o.snapshot);
+    assert_null(gh_keyring_by_kid(&e->o, s, old));
+    assert_non_null(gh_keyring_by_kid(&e->o, s, r.new_kid));
+    gh_snapshot_release(e->o.snapshot, s);
+
+    /* the next tick removes the row: its tokens cannot verify any more */
+    gh_keys_tick(&e->o, now);
+    assert_int_equal(snapshot_keys(e, v, 8), 1);
+    assert_string_equal(v[0].kid, r.new_kid);
+    signing_kid(e, kid, sizeof kid);
+    assert_string_equal(kid, r.new_kid);
+}
+
+/* The replacement has the retired key's algorithm, not the configured one. */
+static void test_retire_keeps_the_algorithm(void **state)
+{
+    struct env *e = *state;
+    e->o.cfg.alg = GH_JWS_EDDSA;
+    ensure(e, T0);
+    char old[64];
+    signing_kid(e, old, sizeof old);
+    e->o.cfg.alg = GH_JWS_ES256; /* e.g. the CLI's default */
+    struct gh_keys_retirement r;
+    retire(e, old, T0 + 5, &r);
+    assert_string_equal(r.alg, "EdDSA");
+    e->o.cfg.alg = GH_JWS_EDDSA;
+    const struct gh_snapshot *s = gh_snapshot_acquire(e->o.snapshot);
+    const struct gh_jws_key *k = gh_keyring_signing(&e->o, s);
+    assert_non_null(k);
+    assert_string_equal(gh_jws_key_kid(k), r.new_kid);
+    assert_int_equal(gh_jws_key_alg(k), GH_JWS_EDDSA);
+    gh_snapshot_release(e->o.snapshot, s);
+}
+
+/* A NEXT key retires without a replacement and is never promoted; an
+ * already retired key only loses the rest of its publication. */
+static void test_retire_next_and_retired_keys(void **state)
+{
+    struct env *e = *state;
+    ensure(e, T0);
+    char first[64], next[64], kid[64], jwks[256];
+    signing_kid(e, first, sizeof first);
+    rotate(e, T0, next);
+    struct gh_keys_retirement r;
+    retire(e, next, T0 + 10, &r);
+    assert_int_equal(r.was, GH_KEY_NEXT);
+    assert_string_equal(r.new_kid, "");
+    struct key_view v[8];
+    assert_int_equal(snapshot_keys(e, v, 8), 2);
+    assert_int_equal(find_view(v, 2, next)->state, GH_KEY_RETIRED);
+    assert_int_equal(find_view(v, 2, next)->publish_until, T0 + 10);
+    assert_int_equal(find_view(v, 2, first)->state, GH_KEY_ACTIVE);
+    jwks_kids(e, T0 + 10, jwks, sizeof jwks);
+    assert_string_equal(jwks, first);
+    gh_keys_tick(&e->o, T0 + LEAD); /* its activation time: nothing to promote */
+    signing_kid(e, kid, sizeof kid);
+    assert_string_equal(kid, first);
+    assert_int_equal(snapshot_keys(e, v, 8), 1);
+
+    /* a rotation retires first with a day's publication; retire cuts it */
+    rotate(e, T0 + LEAD, next);
+    gh_keys_tick(&e->o, T0 + 2 * LEAD);
+    assert_int_equal(snapshot_keys(e, v, 8), 2);
+    assert_int_equal(find_view(v, 2, first)->publish_until,
+                     T0 + 2 * LEAD + GH_OAUTH_DEFAULT_TOKEN_SECS);
+    retire(e, first, T0 + 2 * LEAD + 30, &r);
+    assert_int_equal(r.was, GH_KEY_RETIRED);
+    assert_string_equal(r.new_kid, "");
+    assert_int_equal(snapshot_keys(e, v, 8), 2);
+    const struct key_view *fv = find_view(v, 2, first);
+    assert_int_equal(fv->state, GH_KEY_RETIRED);
+    assert_int_equal(fv->retired_at, T0 + 2 * LEAD); /* unchanged */
+    assert_int_equal(fv->publish_until, T0 + 2 * LEAD + 30);
+    jwks_kids(e, T0 + 2 * LEAD + 30, jwks, sizeof jwks);
+    assert_string_equal(jwks, next);
+    signing_kid(e, kid, sizeof kid);
+    assert_string_equal(kid, next);
+}
+
+static void test_retire_unknown_kid_changes_nothing(void **state)
+{
+    struct env *e = *state;
+    ensure(e, T0);
+    char kid[64];
+    signing_kid(e, kid, sizeof kid);
+    uint64_t gen = gh_store_generation(e->o.store);
+    struct gh_keys_retirement r;
+    char err[256] = "";
+    assert_false(gh_keys_retire(&e->o, "no-such-kid", T0, &r, err, sizeof err));
+    assert_non_null(strstr(err, "no-such-kid"));
+    assert_non_null(strstr(err, "no signing key"));
+    assert_int_equal(gh_store_generation(e->o.store), gen);
+    struct key_view v[8];
+    assert_int_equal(snapshot_keys(e, v, 8), 1);
+    assert_int_equal(v[0].state, GH_KEY_ACTIVE);
+}
+
+/* `gatehouse keys retire` beside a running server: the server's tick sees
+ * the changed rows, reloads its snapshot and signs with the new key. */
+static void test_tick_learns_retirement_by_another_process(void **state)
+{
+    struct env *e = *state;
+    ensure(e, T0);
+    char old[64], kid[64], jwks[256];
+    signing_kid(e, old, sizeof old);
+
+    char err[256] = "";
+    struct gh_store *cli_store = gh_fixture_store_open(&e->db, NULL, err, sizeof err);
+    if (!cli_store)
+        fail_msg("store: %s", err);
+    struct gh_oauth cli = e->o;
+    cli.store = cli_store;
+    cli.keyring = NULL;
+    struct gh_keys_retirement r;
+    if (!gh_keys_retire(&cli, old, T0 + 100, &r, err, sizeof err))
+        fail_msg("retire: %s", err);
+    gh_store_close(cli_store);
+
+    signing_kid(e, kid, sizeof kid);
+    assert_string_equal(kid, old); /* not seen yet */
+    gh_keys_tick(&e->o, T0 + 100);
+    signing_kid(e, kid, sizeof kid);
+    assert_string_equal(kid, r.new_kid);
+    jwks_kids(e, T0 + 100, jwks, sizeof jwks);
+    assert_string_equal(jwks, r.new_kid);
+    const struct gh_snapshot *s = gh_snapshot_acquire(e->o.snapshot);
+    assert_null(gh_snapshot_signing_key_by_kid(s, gh_str_c(old)));
+    gh_snapshot_release(e->o.snapshot, s);
+}
+
+/* A retirement whose only change is publish_until (an already retired key,
+ * seen by a server whose clock is behind) still reloads the snapshot. */
+static void test_tick_notices_publish_until_change(void **state)
+{
+    struct env *e = *state;
+    ensure(e, T0);
+    char first[64], next[64], jwks[256];
+    signing_kid(e, first, sizeof first);
+    rotate(e, T0, next);
+    gh_keys_tick(&e->o, T0 + LEAD);
+
+    char err[256] = "";
+    struct gh_store *cli_store = gh_fixture_store_open(&e->db, NULL, err, sizeof err);
+    if (!cli_store)
+        fail_msg("store: %s", err);
+    struct gh_oauth cli = e->o;
+    cli.store = cli_store;
+    cli.keyring = NULL;
+    struct gh_keys_retirement r;
+    if (!gh_keys_retire(&cli, first, T0 + LEAD + 60, &r, err, sizeof err))
+        fail_msg("retire: %s", err);
+    gh_store_close(cli_store);
+
+    uint64_t gen = gh_store_generation(e->o.store);
+    gh_keys_tick(&e->o, T0 + LEAD + 30);
+    assert_true(gh_store_generation(e->o.store) > gen);
+    struct key_view v[8];
+    assert_int_equal(snapshot_keys(e, v, 8), 2);
+    assert_int_equal(find_view(v, 2, first)->publish_until, T0 + LEAD + 60);
+    jwks_kids(e, T0 + LEAD + 60, jwks, sizeof jwks);
+    assert_string_equal(jwks, next);
+}
+
 /* ---- documents ---------------------------------------------------------- */
 
 static void test_discovery_document(void **state)
@@ -693,6 +902,12 @@ int main(void)
         T(test_missing_key_logged_once),
         T(test_ensure_per_algorithm),
         T(test_print_lists_newest_first),
+        T(test_retire_active_replaces_it_at_once),
+        T(test_retire_keeps_the_algorithm),
+        T(test_retire_next_and_retired_keys),
+        T(test_retire_unknown_kid_changes_nothing),
+        T(test_tick_learns_retirement_by_another_process),
+        T(test_tick_notices_publish_until_change),
         T(test_discovery_document),
         T(test_routes_over_http),
     };

@@ -1953,8 +1953,9 @@ static void test_snapshot_writes_bump_generation(void **state)
                                  .claims_json = "{}",
                                  .issued_at = 1,
                                  .expires_at = 2};
-    /* Opaque tokens are not snapshot data: one is written per token issued
-     * and must not cost a snapshot reload. */
+    /* Issuing opaque tokens must not cost a snapshot reload (one is written
+     * per token); revoking one does move the generation, which the
+     * authorization check's token cache keys on. */
 #define KEEPS(call)                                                                                \
     do {                                                                                           \
         tx = wtx(e);                                                                               \
@@ -1964,7 +1965,8 @@ static void test_snapshot_writes_bump_generation(void **state)
             fail_msg("%s refreshed the snapshot", #call);                                          \
     } while (0)
     KEEPS(gh_store_opaque_token_insert(tx, &ot));
-    KEEPS(gh_store_opaque_token_revoke(tx, "oh-g", 2));
+    BUMPS(gh_store_opaque_token_revoke(tx, "oh-g", 2));
+    KEEPS(gh_store_opaque_token_revoke(tx, "oh-g", 2)); /* already revoked: no change */
     KEEPS(gh_store_opaque_token_purge_expired(tx, 3, NULL));
 #undef KEEPS
     struct gh_revoked_jti rj = {.jti = "jti-g", .expires_at = 2, .revoked_at = 1};
