@@ -10,7 +10,7 @@
 #          integration tests; curl, sqlite3, jq; nodejs: OpenAPI validation;
 #          openssl: test certificates; nginx: the gateway tests of
 #          contrib/nginx/gatehouse.conf)
-#   bench  build + nginx and wrk for bench/http/run.sh
+#   bench  build + nginx, wrk, haproxy, openssl and python3 for bench/*/run.sh
 #
 # Prints nothing and changes nothing when every package is already installed,
 # so it is cheap to call first from every script.  Installing needs root; run
@@ -22,7 +22,7 @@ BUILD_PKGS="build-essential pkg-config curl jq libmicrohttpd-dev libjansson-dev 
   libssl-dev libargon2-dev libcurl4-openssl-dev libpq-dev"
 TEST_PKGS="clang clang-14 libclang-rt-14-dev clang-format clang-tidy cppcheck libcmocka-dev
   python3 curl sqlite3 jq nodejs openssl nginx"
-BENCH_PKGS="nginx wrk curl"
+BENCH_PKGS="nginx wrk curl haproxy openssl python3"
 
 usage() {
     echo "usage: $0 [build|test|bench|all]..." >&2

@@ -98,8 +98,11 @@ static void unauthorized(struct check *c, const char *field, const char *why, bo
 /* ---- authentication, by method ------------------------------------------------ */
 
 /* The credentials of "Authorization: <scheme> <credentials>"; false after
- * answering 401 when the header is missing, malformed or of another scheme. */
-static bool authorization(struct check *c, const char *scheme, struct gh_str *cred)
+ * answering 401 when the header is missing, malformed or of another scheme.
+ * check_chars false leaves the credentials' characters to the caller
+ * (gh_authz_token_claims checks them when a token is not cached). */
+static bool authorization(struct check *c, const char *scheme, struct gh_str *cred,
+                          bool check_chars)
 {
     struct gh_str values[2];
     size_t n = gh_req_header_values(c->req, "Authorization", values, 2);
@@ -111,8 +114,8 @@ static bool authorization(struct check *c, const char *scheme, struct gh_str *cr
         return false;
     }
     struct gh_str s;
-    if (n > 1 || !gh_authz_authorization_parse(values[0], &s, cred) ||
-        !gh_str_eq_nocase(s, gh_str_c(scheme))) {
+    if (n > 1 || !gh_authz_authorization_split(values[0], &s, cred) ||
+        (check_chars && !gh_authz_token68_valid(*cred)) || !gh_str_eq_nocase(s, gh_str_c(scheme))) {
         unauthorized(c, "Authorization",
                      strcmp(scheme, "Basic") == 0
                          ? "The Authorization header must hold Basic client credentials"
@@ -126,7 +129,7 @@ static bool authorization(struct check *c, const char *scheme, struct gh_str *cr
 static bool auth_oauth2(struct check *c)
 {
     struct gh_str token;
-    if (!authorization(c, "Bearer", &token))
+    if (!authorization(c, "Bearer", &token, false))
         return false;
     const char *why = NULL;
     switch (gh_authz_token_claims(c->z, c->s, token, c->now, c->req->arena, &c->claims, &why)) {
@@ -152,7 +155,7 @@ static bool auth_oauth2(struct check *c)
 static bool auth_access_token(struct check *c)
 {
     struct gh_str token;
-    if (!authorization(c, "Bearer", &token))
+    if (!authorization(c, "Bearer", &token, true))
         return false;
     char hex[129];
     if (c->api->access_token_hash_method == GH_HASH_SHA512)
@@ -208,7 +211,7 @@ static bool auth_api_key(struct check *c)
 static bool auth_basic(struct check *c)
 {
     struct gh_str cred, user, password;
-    if (!authorization(c, "Basic", &cred))
+    if (!authorization(c, "Basic", &cred, true))
         return false;
     if (!gh_authz_basic_decode(c->req->arena, cred, &user, &password)) {
         unauthorized(c, "Authorization", "The Basic credentials are malformed", true);

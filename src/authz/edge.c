@@ -262,7 +262,7 @@ static const unsigned char char_class[256] = {
 #undef R3
 };
 
-bool gh_authz_authorization_parse(struct gh_str value, struct gh_str *scheme,
+bool gh_authz_authorization_split(struct gh_str value, struct gh_str *scheme,
                                   struct gh_str *credentials)
 {
     *scheme = *credentials = GH_STR_NULL;
@@ -273,19 +273,31 @@ bool gh_authz_authorization_parse(struct gh_str value, struct gh_str *scheme,
         i++;
     if (i == 0 || i + 1 >= value.len || value.ptr[i] != ' ')
         return false;
-    struct gh_str s = gh_str_n(value.ptr, i);
-    size_t start = ++i;
-    while (i < value.len && (char_class[(unsigned char)value.ptr[i]] & T68))
-        i++;
-    if (i == start)
-        return false;
-    while (i < value.len && value.ptr[i] == '=')
-        i++;
-    if (i != value.len)
-        return false;
-    *scheme = s;
-    *credentials = gh_str_n(value.ptr + start, value.len - start);
+    *scheme = gh_str_n(value.ptr, i);
+    *credentials = gh_str_n(value.ptr + i + 1, value.len - i - 1);
     return true;
+}
+
+bool gh_authz_token68_valid(struct gh_str s)
+{
+    size_t i = 0;
+    while (i < s.len && (char_class[(unsigned char)s.ptr[i]] & T68))
+        i++;
+    if (i == 0)
+        return false;
+    while (i < s.len && s.ptr[i] == '=')
+        i++;
+    return i == s.len;
+}
+
+bool gh_authz_authorization_parse(struct gh_str value, struct gh_str *scheme,
+                                  struct gh_str *credentials)
+{
+    if (gh_authz_authorization_split(value, scheme, credentials) &&
+        gh_authz_token68_valid(*credentials))
+        return true;
+    *scheme = *credentials = GH_STR_NULL;
+    return false;
 }
 
 bool gh_authz_basic_decode(struct gh_arena *a, struct gh_str credentials, struct gh_str *user,

@@ -57,6 +57,14 @@ bool gh_authz_template_capture(struct gh_str tmpl, struct gh_str path, struct gh
  * characters, over GH_AUTHZ_CREDENTIAL_MAX). */
 bool gh_authz_authorization_parse(struct gh_str value, struct gh_str *scheme,
                                   struct gh_str *credentials);
+/* The same in two steps, for a hot path that checks the credentials'
+ * characters only when it has not seen them before (a cached token was
+ * checked when it was cached): split does all of parse's checks except
+ * the credentials' characters, token68_valid those.  parse(v) holds
+ * exactly when split(v) and token68_valid(credentials) do. */
+bool gh_authz_authorization_split(struct gh_str value, struct gh_str *scheme,
+                                  struct gh_str *credentials);
+bool gh_authz_token68_valid(struct gh_str credentials);
 
 /* Basic credentials (RFC 7617): base64 of "user:password".  Splits at the
  * first ':'; false when the base64 is malformed, there is no ':', the user

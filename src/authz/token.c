@@ -288,7 +288,10 @@ enum gh_authz_token_rc gh_authz_token_claims(struct gh_authz *z, const struct gh
     }
     enum gh_authz_token_rc rc;
     bool bound = false;
-    if (gh_str_has_prefix(token, GH_STR(OPAQUE_PREFIX))) {
+    if (!gh_authz_token68_valid(token)) {
+        *why = "The access token is malformed";
+        rc = GH_AUTHZ_TOKEN_BAD;
+    } else if (gh_str_has_prefix(token, GH_STR(OPAQUE_PREFIX))) {
         rc = read_opaque(z, key, now, a, out, why);
         bound = true; /* a revocation moves the generation */
     } else {

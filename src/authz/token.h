@@ -17,9 +17,10 @@ enum gh_authz_token_rc {
     GH_AUTHZ_TOKEN_ERROR, /* the store failed: try again later */
 };
 
-/* The claims of token, from the cache or by verifying it now (and caching
- * the outcome).  The issuer is checked here; the rest, which can change
- * while the token lives, by gh_authz_token_current. */
+/* The claims of token (the credentials of "Bearer", their characters not
+ * checked yet: done here for a token not in the cache), from the cache or
+ * by verifying it now (and caching the outcome).  The issuer is checked here; the rest, which can
+ * change while the token lives, by gh_authz_token_current. */
 enum gh_authz_token_rc gh_authz_token_claims(struct gh_authz *z, const struct gh_snapshot *s,
                                              struct gh_str token, int64_t now, struct gh_arena *a,
                                              struct gh_authz_claims *out, const char **why);
