@@ -152,8 +152,11 @@ static bool token68_char(unsigned char c)
 
 static void fuzz_authorization(struct gh_str in)
 {
-    struct gh_str scheme, cred;
-    if (!gh_authz_authorization_parse(in, &scheme, &cred))
+    struct gh_str scheme, cred, s2, c2;
+    bool ok = gh_authz_authorization_parse(in, &scheme, &cred);
+    /* the check's two-step form agrees with parse */
+    CHECK(ok == (gh_authz_authorization_split(in, &s2, &c2) && gh_authz_token68_valid(c2)));
+    if (!ok)
         return;
     CHECK(in.len <= GH_AUTHZ_CREDENTIAL_MAX);
     CHECK(scheme.len > 0 && cred.len > 0);

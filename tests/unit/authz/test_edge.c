@@ -436,8 +436,13 @@ static void test_authorization_parse(void **state)
         {"Bearer realm=\"x\"", NULL, NULL}, /* auth-params are not credentials */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct gh_str scheme, cred;
+        struct gh_str scheme, cred, s2, c2;
         bool ok = gh_authz_authorization_parse(gh_str_c(cases[i].value), &scheme, &cred);
+        /* the two-step form the check's hot path uses agrees with parse */
+        bool two = gh_authz_authorization_split(gh_str_c(cases[i].value), &s2, &c2) &&
+                   gh_authz_token68_valid(c2);
+        if (two != ok)
+            fail_msg("\"%s\": split + token68_valid says %d, parse %d", cases[i].value, two, ok);
         if (!cases[i].scheme) {
             if (ok)
                 fail_msg("\"%s\" accepted, want refused", cases[i].value);
