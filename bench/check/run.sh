@@ -21,16 +21,11 @@ set -euo pipefail
 
 cd "$(dirname "$0")/../.."
 repo=$(pwd)
-RUNS=${RUNS:-3}
-DURATION=${DURATION:-10s}
-WARMUP=${WARMUP:-3s}
-CONNS=${CONNS:-64}
-THREADS=${THREADS:-2}
-GH_THREADS=${GH_THREADS:-$(nproc)}
+# shellcheck source=bench/lib.sh
+source "$repo/bench/lib.sh"
+bench_knobs check
 ONLY=${ONLY:-nginx haproxy-es256 haproxy-rs256 gatehouse proxy proxy-check}
 PERF=${PERF:-auto}
-BUILD=${BUILD:-build}
-LOCK=/tmp/bench.lock
 LUA=$repo/bench/check/check.lua
 ALL_SYSTEMS="nginx haproxy-es256 haproxy-rs256 gatehouse proxy proxy-check"
 for s in $ONLY; do
@@ -43,18 +38,11 @@ if wanted gatehouse || wanted proxy-check; then need_gh=1; fi
 scripts/deps.sh bench
 bin=""
 if [ $need_gh = 1 ]; then
-    if [ -z "${GATEHOUSE_BIN:-}" ]; then
-        make -s -j"$(nproc)" BUILD="$BUILD" "$BUILD/gatehouse"
-        GATEHOUSE_BIN=$BUILD/gatehouse
-    fi
-    bin=$(cd "$(dirname "$GATEHOUSE_BIN")" && pwd)/$(basename "$GATEHOUSE_BIN")
-    [ -x "$bin" ] || { echo "bench/check: $bin is not executable" >&2; exit 1; }
+    gatehouse_bin
 fi
 
-mkdir -p "$BUILD/bench"
-results=$(cd "$BUILD/bench" && pwd)/check.txt
-perf_out=$(cd "$BUILD/bench" && pwd)/check-perf.txt
-tmp=$(mktemp -d /tmp/gh-bench-check.XXXXXX)
+bench_dirs
+perf_out=$(dirname "$results")/check-perf.txt
 nginx_pid=""
 haproxy_pid=""
 gw_pid=""
@@ -63,21 +51,11 @@ gh_pid=""
 # Stops what this script started, by PID, and removes the temp dir.
 # shellcheck disable=SC2317 # called through trap
 cleanup() {
-    local pid
-    for pid in $gw_pid $gh_pid $haproxy_pid $nginx_pid; do
-        if kill -0 "$pid" 2>/dev/null; then
-            kill -TERM "$pid" 2>/dev/null || true
-            wait "$pid" 2>/dev/null || true
-        fi
-    done
+    stop_pids "$gw_pid" "$gh_pid" "$haproxy_pid" "$nginx_pid"
     rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # wait_port PORT PID: waits up to 10 s for PORT to accept connections while PID lives.
 wait_port() {
@@ -109,19 +87,6 @@ expect() {
     fi
 }
 
-# fields FILE: rps p50 p99 non2xx socket-errors of one wrk output.
-fields() {
-    awk '
-        /^Requests\/sec:/ { rps = $2 }
-        /Latency Distribution/ { dist = 1 }
-        dist && $1 == "50%" { p50 = $2 }
-        dist && $1 == "99%" { p99 = $2 }
-        /Non-2xx or 3xx responses:/ { non2xx = $NF }
-        /Socket errors:/ { sub(/^ *Socket errors: */, ""); serr = $0; gsub(/ /, "", serr) }
-        END { printf "%s %s %s %s %s\n", rps, p50, p99, non2xx + 0, serr == "" ? "none" : serr }
-    ' "$1"
-}
-
 # ms LATENCY: wrk's latency ("812.00us", "1.20ms", "2.01s") in milliseconds.
 ms() {
     awk -v v="$1" 'BEGIN {
@@ -132,20 +97,14 @@ ms() {
 }
 
 {
-    echo "bench/check $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $(nproc) cores," \
-        "commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+    bench_title
     [ -n "$bin" ] && echo "  $("$bin" version | awk 'NR == 1')"
-    echo "  nginx $(nginx -v 2>&1 | sed 's/^nginx version: //')," \
+    echo "  nginx $(nginx_version)," \
         "$(if command -v haproxy >/dev/null; then haproxy -v | awk 'NR == 1 {print $1, $3}'; else echo 'no haproxy'; fi)," \
-        "$(wrk -v 2>&1 | awk 'NR == 1 {print $1, $2}'), $(openssl version | awk '{print $1, $2}')"
+        "$(wrk_version), $(openssl version | awk '{print $1, $2}')"
     echo "  wrk -t$THREADS -c$CONNS -d$DURATION --latency, keep-alive, warm-up $WARMUP," \
         "median of $RUNS runs, interleaved; gatehouse --threads $GH_THREADS --log-level warn"
-    load=$(cut -d' ' -f1 /proc/loadavg)
-    echo "  load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-    if awk -v l="$load" 'BEGIN { exit !(l > 1.0) }'; then
-        echo "  WARNING: the machine was busy before this run (load > 1); figures may be low" \
-            "and the ratios noisy"
-    fi
+    load_before 1-3 "and the ratios noisy"
 } | tee "$results"
 
 # --- OpenSSL's own P-256 speed, for context (one core, ~2 s) -----------------
@@ -159,36 +118,11 @@ systems=()
 # --- (a) nginx: the anchor's gateway config (return 200, 2 workers, no access
 # log); it is also the upstream of (e) -----------------------------------------
 nginx_port=$(free_port)
-mkdir -p "$tmp/nginx-tmp"
-temp_paths() {
-    local d=$1
-    printf '    client_body_temp_path %s;\n    proxy_temp_path %s;\n' "$d" "$d"
-    printf '    fastcgi_temp_path %s;\n    uwsgi_temp_path %s;\n    scgi_temp_path %s;\n' "$d" "$d" "$d"
-}
-cat >"$tmp/nginx.conf" <<EOF
-worker_processes 2;
-pid $tmp/nginx.pid;
-error_log $tmp/nginx-error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 1000000;
-    keepalive_timeout 60s;
-$(temp_paths "$tmp/nginx-tmp")
-    server {
-        listen 127.0.0.1:$nginx_port;
-        location / { default_type text/plain; return 200 "ok"; }
-    }
-}
-EOF
+nginx_return200_conf "$nginx_port" >"$tmp/nginx.conf"
 if wanted nginx || wanted proxy || wanted proxy-check; then
     nginx -c "$tmp/nginx.conf" -p "$tmp/" -e "$tmp/nginx-error.log" -g 'daemon off;' &
     nginx_pid=$!
-    wait_port "$nginx_port" "$nginx_pid" || {
-        echo "bench/check: nginx did not start" >&2
-        cat "$tmp/nginx-error.log" >&2
-        exit 1
-    }
+    wait_port "$nginx_port" "$nginx_pid" || fail "nginx did not start" "$tmp/nginx-error.log"
     expect "nginx return 200" 200 "http://127.0.0.1:$nginx_port/"
     if wanted nginx; then
         systems+=(nginx)
@@ -263,9 +197,7 @@ EOF
         haproxy -f "$tmp/haproxy.cfg" -db 2>"$tmp/haproxy.log" &
         haproxy_pid=$!
         if ! wait_port "$hp_es" "$haproxy_pid" || ! wait_port "$hp_rs" "$haproxy_pid"; then
-            echo "bench/check: haproxy did not start" >&2
-            cat "$tmp/haproxy.log" >&2
-            exit 1
+            fail "haproxy did not start" "$tmp/haproxy.log"
         fi
         es=http://127.0.0.1:$hp_es/
         rs=http://127.0.0.1:$hp_rs/
@@ -296,23 +228,16 @@ target='/ola/loans?customerId=12345'
 if [ $need_gh = 1 ]; then
     gh_port=$(free_port)
     gh_base=http://127.0.0.1:$gh_port
-    (cd "$tmp" && exec "$bin" serve --listen "127.0.0.1:$gh_port" --db "$tmp/gh.db" \
-        --threads "$GH_THREADS" --log-level warn) 2>"$tmp/gatehouse.log" &
-    gh_pid=$!
+    gatehouse_start "$gh_port"
     if ! wait_port "$gh_port" "$gh_pid" || [ "$(status "$gh_base/healthz")" != 200 ]; then
-        echo "bench/check: gatehouse did not start" >&2
-        cat "$tmp/gatehouse.log" >&2
-        exit 1
+        fail "gatehouse did not start" "$tmp/gatehouse.log"
     fi
     admin=$("$bin" admin-token create --db "$tmp/gh.db" --name bench-check 2>/dev/null)
     world=$(python3 bench/check/setup_world.py "$gh_base" "$admin") || exit 1
     # sets API_ID TENANT CUSTOMER TOKEN TOKEN_SECS
     eval "$world"
     # shellcheck disable=SC2153 # TOKEN comes from the eval above
-    echo "  gatehouse JWT header: $(python3 -c '
-import base64, sys
-h = sys.argv[1].split(".")[0]
-print(base64.urlsafe_b64decode(h + "=" * (-len(h) % 4)).decode())' "$TOKEN"), lifetime ${TOKEN_SECS}s" |
+    echo "  gatehouse JWT header: $(jwt_header "$TOKEN"), lifetime ${TOKEN_SECS}s" |
         tee -a "$results"
     check=$gh_base/authz/check
     auth=(-H "Authorization: Bearer $TOKEN")
@@ -361,17 +286,9 @@ if wanted proxy || wanted proxy-check; then
             exit 1
         fi
     done
-    mkdir -p "$tmp/gw-tmp"
-    cat >"$tmp/gw.conf" <<EOF
-worker_processes 2;
-pid $tmp/gw.pid;
-error_log $tmp/gw-error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 1000000;
-    keepalive_timeout 60s;
-$(temp_paths "$tmp/gw-tmp")
+    {
+        nginx_conf_head gw
+        cat <<EOF
 
     # nginx + auth_request to gatehouse + upstream: the example as it is
     include $tmp/gatehouse.conf;
@@ -390,12 +307,11 @@ $(temp_paths "$tmp/gw-tmp")
     }
 }
 EOF
+    } >"$tmp/gw.conf"
     nginx -c "$tmp/gw.conf" -p "$tmp/" -e "$tmp/gw-error.log" -g 'daemon off;' &
     gw_pid=$!
     if ! wait_port "$proxy_port" "$gw_pid" || ! wait_port "$check_port" "$gw_pid"; then
-        echo "bench/check: the gateway nginx did not start" >&2
-        cat "$tmp/gw-error.log" >&2
-        exit 1
+        fail "the gateway nginx did not start" "$tmp/gw-error.log"
     fi
     expect "nginx -> upstream" 200 "http://127.0.0.1:$proxy_port$target"
     if wanted proxy; then
@@ -423,8 +339,8 @@ if [ -n "${url[proxy]:-}" ]; then token[proxy]=${TOKEN:-}; fi
 
 # --- wrk ----------------------------------------------------------------------
 wrk_once() { # NAME OUTFILE DURATION [extra wrk args]
-    TOKEN=${token[$1]:-} ORIGINAL_URI=${ouri[$1]:-} flock "$LOCK" \
-        wrk -t"$THREADS" -c"$CONNS" -d"$3" -s "$LUA" "${@:4}" "${url[$1]}" >"$2" 2>&1
+    TOKEN=${token[$1]:-} ORIGINAL_URI=${ouri[$1]:-} \
+        wrk_locked "$2" "$3" -s "$LUA" "${@:4}" "${url[$1]}"
 }
 
 for name in "${systems[@]}"; do
@@ -436,49 +352,17 @@ for i in $(seq 1 "$RUNS"); do
     for name in "${systems[@]}"; do
         out=$tmp/$name.run$i.txt
         wrk_once "$name" "$out" "$DURATION" --latency
-        read -r rps p50 p99 non2xx serr < <(fields "$out")
-        if [ -z "$rps" ]; then
-            echo "bench/check: wrk failed against $name:" >&2
-            cat "$out" >&2
-            exit 1
-        fi
+        wrk_row 14 "$name" "$i" "$out"
         rows[$name.$i]="$rps $p50 $p99"
-        printf '  %-14s run%d  rps=%-10s p50=%-9s p99=%-9s non-2xx=%s socket-errors=%s\n' \
-            "$name" "$i" "$rps" "$p50" "$p99" "$non2xx" "$serr" | tee -a "$results"
-        if [ "$non2xx" != 0 ] || [ "$serr" != none ]; then
-            echo "  WARNING: $name run$i had non-2xx=$non2xx socket-errors=$serr" | tee -a "$results"
-            bad=1
-        fi
+        if wrk_warn "$name" "$i" "$non2xx" "$serr"; then bad=1; fi
     done
 done
 
 # --- summary -----------------------------------------------------------------
 declare -A med
 for name in "${systems[@]}"; do
-    med[$name]=$(for i in $(seq 1 "$RUNS"); do echo "${rows[$name.$i]}"; done |
-        sort -g -k1,1 | sed -n "$(((RUNS + 1) / 2))p")
+    med[$name]=$(for i in $(seq 1 "$RUNS"); do echo "${rows[$name.$i]}"; done | median)
 done
-field_of() { # NAME N: field N (1 rps, 2 p50, 3 p99) of NAME's median run, or empty
-    if [ -n "${med[$1]:-}" ]; then echo "${med[$1]}" | cut -d' ' -f"$2"; fi
-}
-ratio() { # A B DECIMALS: rps(A)/rps(B), or "-" when either is missing
-    local a b
-    a=$(field_of "$1" 1) b=$(field_of "$2" 1)
-    if [ -n "$a" ] && [ -n "$b" ]; then
-        awk -v a="$a" -v b="$b" -v d="$3" 'BEGIN { printf "%.*f", d, a / b }'
-    else
-        echo "-"
-    fi
-}
-verdict() { # VALUE TARGET ge|lt
-    if [ "$1" = - ]; then
-        echo "not measured"
-    elif awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { exit !(op == "ge" ? v >= t : v < t) }'; then
-        echo "met"
-    else
-        echo "NOT met"
-    fi
-}
 label() {
     case $1 in
     nginx) echo "nginx return 200" ;;
@@ -500,10 +384,10 @@ missed=0
 case "$v_nginx $v_es $v_p99" in *"NOT met"*) missed=1 ;; esac
 {
     echo
-    printf '%-26s %12s %10s %10s\n' "" "rps" "p50" "p99"
+    table_row 26 "" "rps" "p50" "p99"
     for name in "${systems[@]}"; do
         read -r rps p50 p99 <<<"${med[$name]}"
-        printf '%-26s %12s %10s %10s\n' "$(label "$name")" "$rps" "$p50" "$p99"
+        table_row 26 "$(label "$name")" "$rps" "$p50" "$p99"
     done
     echo
     echo "gatehouse / nginx:          $r_nginx  (target >= 0.8: $v_nginx)"
@@ -522,7 +406,7 @@ case "$v_nginx $v_es $v_p99" in *"NOT met"*) missed=1 ;; esac
     else
         echo "auth_request overhead: not measured"
     fi
-    echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+    load_after
 } | tee -a "$results"
 
 # --- perf profile of gatehouse (PERF=1, or auto when a target is missed) ------
@@ -560,16 +444,9 @@ fi
 
 # Stop gatehouse now to report how it shut down.
 if [ -n "$gh_pid" ]; then
-    [ -n "$gw_pid" ] && { kill -TERM "$gw_pid"; wait "$gw_pid" 2>/dev/null || true; gw_pid=""; }
-    kill -TERM "$gh_pid"
-    rc=0
-    wait "$gh_pid" || rc=$?
-    gh_pid=""
-    if [ "$rc" -ne 0 ]; then
-        echo "bench/check: gatehouse exited with status $rc after SIGTERM" | tee -a "$results" >&2
-        tail -n 20 "$tmp/gatehouse.log" >&2
-        bad=1
-    fi
+    stop_pids "$gw_pid"
+    gw_pid=""
+    gatehouse_stop || bad=1
 fi
 echo "results: $results"
 exit "$bad"

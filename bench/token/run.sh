@@ -18,29 +18,16 @@ set -euo pipefail
 
 cd "$(dirname "$0")/../.."
 repo=$(pwd)
-RUNS=${RUNS:-3}
-DURATION=${DURATION:-10s}
-WARMUP=${WARMUP:-3s}
-CONNS=${CONNS:-64}
-THREADS=${THREADS:-2}
-GH_THREADS=${GH_THREADS:-$(nproc)}
+# shellcheck source=bench/lib.sh
+source "$repo/bench/lib.sh"
+bench_knobs token
 GLEWLWYD_TMPFS=${GLEWLWYD_TMPFS:-1}
 ANCHORS=${ANCHORS:-$repo/../shared/anchors}
-BUILD=${BUILD:-build}
-LOCK=/tmp/bench.lock
 LUA=$repo/bench/token/token.lua
 
 scripts/deps.sh bench
-if [ -z "${GATEHOUSE_BIN:-}" ]; then
-    make -s -j"$(nproc)" BUILD="$BUILD" "$BUILD/gatehouse"
-    GATEHOUSE_BIN=$BUILD/gatehouse
-fi
-bin=$(cd "$(dirname "$GATEHOUSE_BIN")" && pwd)/$(basename "$GATEHOUSE_BIN")
-[ -x "$bin" ] || { echo "bench/token: $bin is not executable" >&2; exit 1; }
-
-mkdir -p "$BUILD/bench"
-results=$(cd "$BUILD/bench" && pwd)/token.txt
-tmp=$(mktemp -d /tmp/gh-bench-token.XXXXXX)
+gatehouse_bin
+bench_dirs
 gh_pid=""
 oidc_up=0
 glew_up=0
@@ -49,10 +36,7 @@ glew_up=0
 # their stop.sh (which kill the PIDs their setup.sh recorded).
 # shellcheck disable=SC2317 # called through trap
 cleanup() {
-    if [ -n "$gh_pid" ] && kill -0 "$gh_pid" 2>/dev/null; then
-        kill -TERM "$gh_pid" 2>/dev/null || true
-        wait "$gh_pid" 2>/dev/null || true
-    fi
+    stop_pids "$gh_pid"
     if [ "$oidc_up" = 1 ]; then bash "$ANCHORS/oidc-provider/stop.sh" || true; fi
     if [ "$glew_up" = 1 ]; then bash "$ANCHORS/glewlwyd/stop.sh" || true; fi
     rm -rf "$tmp"
@@ -60,37 +44,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# wait_http URL PID: waits up to 10 s for URL to answer 200 while PID lives.
-wait_http() {
-    local i
-    for i in $(seq 1 200); do
-        kill -0 "$2" 2>/dev/null || return 1
-        [ "$(curl -s -o /dev/null -w '%{http_code}' "$1")" = 200 ] && return 0
-        sleep 0.05
-    done
-    return 1
-}
-
 # alive PIDFILE: the file names a running process.
 alive() {
     [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
-}
-
-# fields FILE: rps p50 p99 non2xx socket-errors of one wrk output.
-fields() {
-    awk '
-        /^Requests\/sec:/ { rps = $2 }
-        /Latency Distribution/ { dist = 1 }
-        dist && $1 == "50%" { p50 = $2 }
-        dist && $1 == "99%" { p99 = $2 }
-        /Non-2xx or 3xx responses:/ { non2xx = $NF }
-        /Socket errors:/ { sub(/^ *Socket errors: */, ""); serr = $0; gsub(/ /, "", serr) }
-        END { printf "%s %s %s %s %s\n", rps, p50, p99, non2xx + 0, serr == "" ? "none" : serr }
-    ' "$1"
 }
 
 # check_token NAME URL BODY: one request with curl; 200 with an access_token
@@ -114,57 +70,36 @@ order=()
 bad=0
 measure() {
     local name=$1 url=$2 i rps p50 p99 non2xx serr out rows=()
-    flock "$LOCK" wrk -t"$THREADS" -c"$CONNS" -d"$WARMUP" -s "$LUA" "$url" \
-        >"$tmp/$name.warmup.txt" 2>&1
+    wrk_locked "$tmp/$name.warmup.txt" "$WARMUP" -s "$LUA" "$url"
     for i in $(seq 1 "$RUNS"); do
         out=$tmp/$name.run$i.txt
-        flock "$LOCK" wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$LUA" "$url" \
-            >"$out" 2>&1
-        read -r rps p50 p99 non2xx serr < <(fields "$out")
-        if [ -z "$rps" ]; then
-            echo "bench/token: wrk failed against $name:" >&2
-            cat "$out" >&2
-            exit 1
-        fi
-        printf '  %-24s run%d  rps=%-10s p50=%-9s p99=%-9s non-2xx=%s socket-errors=%s\n' \
-            "$name" "$i" "$rps" "$p50" "$p99" "$non2xx" "$serr" | tee -a "$results"
-        if [ "$non2xx" != 0 ] || [ "$serr" != none ]; then
-            echo "  WARNING: $name run$i had non-2xx=$non2xx socket-errors=$serr" | tee -a "$results"
+        wrk_locked "$out" "$DURATION" --latency -s "$LUA" "$url"
+        wrk_row 24 "$name" "$i" "$out"
+        if wrk_warn "$name" "$i" "$non2xx" "$serr"; then
             # an anchor's timeouts (glewlwyd's PBKDF2 runs past wrk's 2 s) are
             # its figure; only gatehouse's failures fail the benchmark
             case $name in gatehouse-*) bad=1 ;; esac
         fi
         rows+=("$rps $p50 $p99")
     done
-    med[$name]=$(printf '%s\n' "${rows[@]}" | sort -g -k1,1 | sed -n "$(((RUNS + 1) / 2))p")
+    med[$name]=$(printf '%s\n' "${rows[@]}" | median)
     order+=("$name")
 }
 
 {
-    echo "bench/token $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $(nproc) cores," \
-        "commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+    bench_title
     echo "  $("$bin" version | head -n 1)"
-    echo "  $(wrk -v 2>&1 | head -n 1 | awk '{print $1, $2}'): -t$THREADS -c$CONNS -d$DURATION" \
+    echo "  $(wrk_version): -t$THREADS -c$CONNS -d$DURATION" \
         "--latency, keep-alive, POST form body (bench/token/token.lua), warm-up $WARMUP," \
         "median of $RUNS runs; gatehouse --threads $GH_THREADS --log-level warn"
-    load=$(cut -d' ' -f1 /proc/loadavg)
-    echo "  load average before: $load"
-    if awk -v l="$load" 'BEGIN { exit !(l > 1.0) }'; then
-        echo "  WARNING: the machine was busy before this run (load > 1); figures may be low"
-    fi
+    load_before 1
 } | tee "$results"
 
 # --- gatehouse: a fresh database, the world made through the management API --
 gh_port=$(free_port)
 gh_base=http://127.0.0.1:$gh_port
-(cd "$tmp" && exec "$bin" serve --listen "127.0.0.1:$gh_port" --db "$tmp/gh.db" \
-    --threads "$GH_THREADS" --log-level warn) 2>"$tmp/gatehouse.log" &
-gh_pid=$!
-wait_http "$gh_base/healthz" "$gh_pid" || {
-    echo "bench/token: gatehouse did not start" >&2
-    cat "$tmp/gatehouse.log" >&2
-    exit 1
-}
+gatehouse_start "$gh_port"
+wait_http "$gh_base/healthz" "$gh_pid" || fail "gatehouse did not start" "$tmp/gatehouse.log"
 admin=$("$bin" admin-token create --db "$tmp/gh.db" --name bench-token)
 world=$(python3 bench/token/setup_world.py "$gh_base" "$admin") || exit 1
 eval "$world"
@@ -177,10 +112,7 @@ export SCOPE=profile EXTRA_BODY="&resource=connectapi&acr_values=tenant%3A$TENAN
 for kind in jwt opaque; do
     if [ $kind = jwt ]; then id=$JWT_ID secret=$JWT_SECRET; else id=$OPAQUE_ID secret=$OPAQUE_SECRET; fi
     check_token "gatehouse-$kind" "$gh_base/connect/token" "$(gh_body "$id" "$secret")" || exit 1
-    [ $kind = jwt ] && echo "  gatehouse JWT header: $(python3 -c '
-import base64, json, sys
-h = json.load(sys.stdin)["access_token"].split(".")[0]
-print(base64.urlsafe_b64decode(h + "=" * (-len(h) % 4)).decode())' <"$tmp/check.json")" |
+    [ $kind = jwt ] && echo "  gatehouse JWT header: $(jwt_header "$(jq -r .access_token "$tmp/check.json")")" |
         tee -a "$results"
     CLIENT_ID=$id CLIENT_SECRET=$secret measure "gatehouse-$kind" "$gh_base/connect/token"
 done
@@ -267,59 +199,38 @@ else
 fi
 
 # --- summary -----------------------------------------------------------------
-rps_of() { [ -n "${med[$1]:-}" ] && echo "${med[$1]}" | cut -d' ' -f1; }
-ratio() { # A B: A/B with 1 decimal, or "-" when either is missing
-    local a b
-    a=$(rps_of "$1") b=$(rps_of "$2")
-    if [ -n "$a" ] && [ -n "$b" ]; then
-        awk -v a="$a" -v b="$b" 'BEGIN { printf "%.1f", a / b }'
-    else
-        echo "-"
-    fi
-}
-verdict() { # RATIO TARGET
-    [ "$1" = - ] && { echo "not measured"; return; }
-    awk -v r="$1" -v t="$2" 'BEGIN { print (r >= t ? "met" : "NOT met") }'
-}
 {
     echo
-    printf '%-24s %12s %10s %10s\n' "" "rps" "p50" "p99"
+    table_row 24 "" "rps" "p50" "p99"
     for name in "${order[@]}"; do
         read -r rps p50 p99 <<<"${med[$name]}"
-        printf '%-24s %12s %10s %10s\n' "$name" "$rps" "$p50" "$p99"
+        table_row 24 "$name" "$rps" "$p50" "$p99"
     done
     best=""
     for n in glewlwyd-pbkdf2 glewlwyd-plain; do
-        r=$(rps_of $n) || continue
-        if [ -z "$best" ] || awk -v a="$r" -v b="$(rps_of "$best")" 'BEGIN { exit !(a > b) }'; then
+        r=$(field_of $n 1)
+        [ -n "$r" ] || continue
+        if [ -z "$best" ] || awk -v a="$r" -v b="$(field_of "$best" 1)" 'BEGIN { exit !(a > b) }'; then
             best=$n
         fi
     done
     echo
-    r=$(ratio gatehouse-jwt oidc-provider-jwt)
-    echo "gatehouse ES256 / oidc-provider ES256:  $r  (target >= 8: $(verdict "$r" 8))"
-    r=$(ratio gatehouse-opaque oidc-provider-opaque)
+    r=$(ratio gatehouse-jwt oidc-provider-jwt 1)
+    echo "gatehouse ES256 / oidc-provider ES256:  $r  (target >= 8: $(verdict "$r" 8 ge))"
+    r=$(ratio gatehouse-opaque oidc-provider-opaque 1)
     echo "gatehouse opaque / oidc-provider opaque: $r"
     if [ -n "$best" ]; then
-        r=$(ratio gatehouse-jwt "$best")
-        echo "gatehouse ES256 / glewlwyd best ($best): $r  (target >= 25: $(verdict "$r" 25))"
+        r=$(ratio gatehouse-jwt "$best" 1)
+        echo "gatehouse ES256 / glewlwyd best ($best): $r  (target >= 25: $(verdict "$r" 25 ge))"
     else
         echo "gatehouse ES256 / glewlwyd best: -  (target >= 25: not measured)"
     fi
-    r=$(ratio gatehouse-opaque gatehouse-jwt)
+    r=$(ratio gatehouse-opaque gatehouse-jwt 1)
     echo "gatehouse opaque / gatehouse ES256:      $r"
-    echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+    load_after
 } | tee -a "$results"
 
 # Stop gatehouse now to report how it shut down.
-kill -TERM "$gh_pid"
-rc=0
-wait "$gh_pid" || rc=$?
-gh_pid=""
-if [ "$rc" -ne 0 ]; then
-    echo "bench/token: gatehouse exited with status $rc after SIGTERM" | tee -a "$results" >&2
-    tail -n 20 "$tmp/gatehouse.log" >&2
-    bad=1
-fi
+gatehouse_stop || bad=1
 echo "results: $results"
 exit "$bad"

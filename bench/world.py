@@ -1,0 +1,68 @@
+"""What bench/token/setup_world.py and bench/check/setup_world.py share: JSON
+calls to gatehouse's management API with a platform-admin token, the
+provider/API/plan/partner part of the world both make, and printing the
+result as shell assignments for run.sh to eval.  Any HTTP error ends the
+script with "setup_world: METHOD PATH -> STATUS BODY".
+"""
+
+import json
+import os
+import shlex
+import sys
+import urllib.error
+import urllib.request
+
+
+class Gatehouse:
+    """The management API at BASE (e.g. http://127.0.0.1:8080), as ADMIN."""
+
+    def __init__(self, base, admin):
+        self.base = base
+        self.admin = admin
+
+    def send(self, method, path, data, headers):
+        """One request with a raw body; the answer's JSON, or exits."""
+        req = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return json.load(r)
+        except urllib.error.HTTPError as e:
+            sys.exit("setup_world: %s %s -> %d %s" % (method, path, e.code, e.read()[:300]))
+
+    def call(self, method, path, body):
+        """One management API call with a JSON body, as the admin."""
+        return self.send(method, path, json.dumps(body).encode(),
+                         {"Authorization": "Bearer " + self.admin,
+                          "Content-Type": "application/json"})
+
+
+def provider_and_partner(gh, api_fields):
+    """A provider with an API "Open Lending" (service "ola", audience
+    "connectapi", path prefix "/ola", plus API_FIELDS) and an auto-approved
+    plan "Gold"; a partner with tenant "bench-<pid>" and customer numbers
+    12345 and A-77.  Returns (api, plan, partner, tenant)."""
+    prov = gh.call("POST", "/api/v1/orgs", {"name": "Bench Provider", "provider": True})
+    api = gh.call("POST", "/api/v1/orgs/%s/apis" % prov["id"],
+                  dict({"name": "Open Lending", "service": "ola", "audience": "connectapi",
+                        "path_prefixes": ["/ola"]}, **api_fields))
+    plan = gh.call("POST", "/api/v1/apis/%s/plans" % api["id"],
+                   {"name": "Gold", "approval": "auto"})
+    tenant = "bench-" + str(os.getpid())
+    partner = gh.call("POST", "/api/v1/orgs", {"name": "Bench Partner", "partner": True,
+                                               "tenant": tenant})
+    gh.call("PUT", "/api/v1/orgs/%s/customer-numbers" % partner["id"],
+            {"customer_numbers": ["12345", "A-77"]})
+    return api, plan, partner, tenant
+
+
+def print_shell(out):
+    """Prints OUT's items as NAME=value lines, quoted for the shell."""
+    for k, v in out.items():
+        print("%s=%s" % (k, shlex.quote(v)))
+
+
+def run(main):
+    """Calls main(BASE_URL, ADMIN_TOKEN) from the command line."""
+    if len(sys.argv) != 3:
+        sys.exit("usage: setup_world.py BASE_URL ADMIN_TOKEN")
+    main(sys.argv[1], sys.argv[2])
