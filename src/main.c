@@ -555,6 +555,7 @@ static int cmd_serve(int argc, char **argv)
             int64_t now = (int64_t)time(NULL);
             gh_snapshot_refresh(app.snapshot, app.store);
             gh_keys_tick(&oauth, now);
+            gh_authz_flush(&authz);
             if (now - last_sweep >= SWEEP_EVERY_SECONDS) {
                 sweep_expired(app.store, now);
                 last_sweep = now;
@@ -573,6 +574,7 @@ out:
     gh_server_free(server);
     gh_router_free(router);
     app.authz = NULL;
+    gh_authz_flush(&authz); /* the uses of the last seconds */
     gh_authz_free(&authz);
     if (oauth.writer)
         gh_token_writer_stop(oauth.writer); /* commits what is queued first */

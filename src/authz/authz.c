@@ -11,6 +11,7 @@
 #include "authz/cache.h"
 #include "authz/limit.h"
 #include "authz/token.h"
+#include "authz/usage.h"
 #include "core/log.h"
 #include "crypto/hash.h"
 #include "domain/access.h"
@@ -205,6 +206,7 @@ static bool auth_api_key(struct check *c)
         unauthorized(c, header, "The API key's app no longer exists", true);
         return false;
     }
+    gh_authz_usage_note(c->z->usage, gh_str_c(key->id), c->now);
     return true;
 }
 
@@ -568,6 +570,7 @@ bool gh_authz_init(struct gh_authz *z, char *err, size_t errlen)
     z->cache = gh_authz_cache_new(z->cfg.cache_size);
     z->keys = gh_authz_keys_new();
     z->limits = gh_authz_limits_new();
+    z->usage = gh_authz_usage_new();
     return true;
 }
 
@@ -576,10 +579,18 @@ void gh_authz_free(struct gh_authz *z)
     gh_authz_cache_free(z->cache);
     gh_authz_keys_free(z->keys);
     gh_authz_limits_free(z->limits);
+    gh_authz_usage_free(z->usage);
     gh_authz_proxies_free(&z->cfg.trusted_proxies);
     z->cache = NULL;
     z->keys = NULL;
     z->limits = NULL;
+    z->usage = NULL;
+}
+
+void gh_authz_flush(struct gh_authz *z)
+{
+    if (z->usage && z->store)
+        gh_authz_usage_flush(z->usage, z->store);
 }
 
 bool gh_authz_register(struct gh_router *r, struct gh_authz *z)

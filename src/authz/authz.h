@@ -43,6 +43,7 @@ struct gh_authz_config {
 struct gh_authz_cache;
 struct gh_authz_keys;
 struct gh_authz_limits;
+struct gh_authz_usage;
 
 /* Decisions by outcome, for /metrics. */
 enum gh_authz_outcome {
@@ -71,6 +72,7 @@ struct gh_authz {
     struct gh_authz_cache *cache;
     struct gh_authz_keys *keys;     /* verifying keys parsed from the snapshot's JWKs */
     struct gh_authz_limits *limits; /* plan rate limits */
+    struct gh_authz_usage *usage;   /* API keys' last use, written in batches */
     _Atomic uint64_t outcomes[GH_AUTHZ_OUTCOMES];
     _Atomic uint64_t verifications; /* signatures verified / opaque rows read */
 };
@@ -81,6 +83,10 @@ void gh_authz_free(struct gh_authz *z);
 
 /* GET (any method) /authz/check and /authz/check/{path...}. */
 bool gh_authz_register(struct gh_router *r, struct gh_authz *z);
+
+/* Writes the API keys' uses noted since the last call (authz/usage.h);
+ * serve calls it every few seconds and once more after the server stopped. */
+void gh_authz_flush(struct gh_authz *z);
 
 /* Prometheus text lines: decisions by outcome, cache counters. */
 void gh_authz_metrics(struct gh_authz *z, struct gh_buf *out);

@@ -775,6 +775,23 @@ class AuthzCheckTest(aw.AuthzTestCase):
         self.mgmt("DELETE", "/api/v1/apps/%s/api-keys/%s" % (app.id, key_id), status=204)
         self.assert_401(self.check(self.uri(self.keyapi), [("X-API-Key", key)]), "api_key")
 
+    def test_api_key_last_use_reaches_the_portal(self):
+        app = self.jwt_app(self.keyapi)
+        key, key_id = self.api_key(app)
+
+        def listed():
+            doc = self.mgmt("GET", "/api/v1/apps/%s/api-keys" % app.id, None, 200)
+            return [k for k in doc["items"] if k["id"] == key_id][0]
+
+        self.assertIsNone(listed()["last_used_at"])
+        r = self.check(self.uri(self.keyapi), [("X-API-Key", key)])
+        self.assert_allowed(r, self.keyapi, app, app.subs[self.keyapi["id"]], customer=NUM)
+        # written by the serve loop's next flush (every 5 s), not per request
+        deadline = time.time() + 8
+        while listed()["last_used_at"] is None and time.time() < deadline:
+            time.sleep(0.25)
+        self.assertIsNotNone(listed()["last_used_at"], "last_used_at never written")
+
     def test_customer_number_removed_from_the_partner(self):
         partner = self.new_partner(["111", "222"])
         app = self.jwt_app(self.main, self.keyapi, partner=partner)
