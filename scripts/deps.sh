@@ -9,7 +9,8 @@
 #          clang-tidy, cppcheck for make format/lint; python3 for the
 #          integration tests; curl, sqlite3, jq; nodejs: OpenAPI validation;
 #          openssl: test certificates; nginx: the gateway tests of
-#          contrib/nginx/gatehouse.conf)
+#          contrib/nginx/gatehouse.conf; python3-aiosmtpd: the loopback SMTP
+#          server of tests/integration/test_smtp.py)
 #   bench  build + nginx, wrk, haproxy, openssl and python3 for bench/*/run.sh
 #
 # Prints nothing and changes nothing when every package is already installed,
@@ -21,7 +22,7 @@ set -euo pipefail
 BUILD_PKGS="build-essential pkg-config curl jq libmicrohttpd-dev libjansson-dev libsqlite3-dev
   libssl-dev libargon2-dev libcurl4-openssl-dev libpq-dev"
 TEST_PKGS="clang clang-14 libclang-rt-14-dev clang-format clang-tidy cppcheck libcmocka-dev
-  python3 curl sqlite3 jq nodejs openssl nginx"
+  python3 python3-aiosmtpd curl sqlite3 jq nodejs openssl nginx"
 BENCH_PKGS="nginx wrk curl haproxy openssl python3"
 
 usage() {
@@ -37,7 +38,7 @@ for group in "$@"; do
     test) wanted+=" $BUILD_PKGS $TEST_PKGS" ;;
     bench) wanted+=" $BUILD_PKGS $BENCH_PKGS" ;;
     all) wanted+=" $BUILD_PKGS $TEST_PKGS $BENCH_PKGS" ;;
-    -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) usage ;;
     esac
 done

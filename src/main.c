@@ -132,6 +132,11 @@ struct serve_config {
     const char *public_url;
     const char *mail_dir;
     const char *mail_from;
+    const char *smtp_url;
+    const char *smtp_from;
+    const char *smtp_user;
+    long long mail_retry_base;
+    long long mail_max_attempts;
     long long session_idle;
     long long session_max;
     long long verify_ttl;
@@ -266,6 +271,8 @@ static int cmd_serve(int argc, char **argv)
         .shutdown_grace_ms = 10000,
         .mail_dir = "mail",
         .mail_from = "gatehouse@localhost",
+        .mail_retry_base = GH_MAILER_RETRY_BASE_SECS,
+        .mail_max_attempts = GH_MAILER_MAX_ATTEMPTS,
         .session_idle = 2 * 3600,
         .session_max = 24 * 3600,
         .verify_ttl = 48 * 3600,
@@ -311,6 +318,22 @@ static int cmd_serve(int argc, char **argv)
          &c.mail_dir, 0, 0},
         {"mail-from", "GATEHOUSE_MAIL_FROM", "ADDRESS", "sender address of outgoing mails",
          GH_OPT_STRING, &c.mail_from, 0, 0},
+        {"smtp-url", "GATEHOUSE_SMTP_URL", "URL",
+         "send mail through this SMTP server instead of --mail-dir: smtp://HOST:PORT (STARTTLS "
+         "when offered) or smtps://HOST:PORT (TLS); password from GATEHOUSE_SMTP_PASSWORD",
+         GH_OPT_STRING, &c.smtp_url, 0, 0},
+        {"smtp-from", "GATEHOUSE_SMTP_FROM", "ADDRESS",
+         "envelope sender (MAIL FROM) for SMTP; default: --mail-from", GH_OPT_STRING, &c.smtp_from,
+         0, 0},
+        {"smtp-user", "GATEHOUSE_SMTP_USER", "USER",
+         "SMTP login; its password only from the environment variable GATEHOUSE_SMTP_PASSWORD",
+         GH_OPT_STRING, &c.smtp_user, 0, 0},
+        {"mail-retry-base", "GATEHOUSE_MAIL_RETRY_BASE", "SECONDS",
+         "delay before a failed mail's first retry, doubling each time up to an hour", GH_OPT_INT,
+         &c.mail_retry_base, 1, GH_MAILER_RETRY_MAX_SECS},
+        {"mail-max-attempts", "GATEHOUSE_MAIL_MAX_ATTEMPTS", "N",
+         "attempts to deliver a mail before it is marked failed", GH_OPT_INT, &c.mail_max_attempts,
+         1, 1000},
         {"session-idle", "GATEHOUSE_SESSION_IDLE", "SECONDS",
          "a login session unused this long ends", GH_OPT_INT, &c.session_idle, 1, 30 * 86400},
         {"session-max", "GATEHOUSE_SESSION_MAX", "SECONDS",
@@ -370,6 +393,13 @@ static int cmd_serve(int argc, char **argv)
                 "gatehouse serve: --public-url: expected an http:// or https:// URL, got '%s'\n",
                 c.public_url);
         return EXIT_USAGE;
+    }
+    if (c.smtp_url && *c.smtp_url) {
+        char why[256];
+        if (!gh_smtp_url_valid(c.smtp_url, why, sizeof why)) {
+            fprintf(stderr, "gatehouse serve: --smtp-url: %s\n", why);
+            return EXIT_USAGE;
+        }
     }
     enum gh_jws_alg token_alg;
     if (!gh_jws_alg_parse(c.token_alg, &token_alg)) {
@@ -433,8 +463,18 @@ static int cmd_serve(int argc, char **argv)
     };
     portal.throttle_account = gh_throttle_new(&GH_THROTTLE_ACCOUNT_DEFAULTS);
     portal.throttle_addr = gh_throttle_new(&GH_THROTTLE_ADDRESS_DEFAULTS);
-    portal.mailer = gh_mailer_start(app.store, &(struct gh_mailer_config){.mail_dir = c.mail_dir},
-                                    err, sizeof err);
+    portal.mailer = gh_mailer_start(
+        app.store,
+        &(struct gh_mailer_config){
+            .mail_dir = c.mail_dir,
+            .smtp = {.url = c.smtp_url && *c.smtp_url ? c.smtp_url : NULL,
+                     .from = c.smtp_from && *c.smtp_from ? c.smtp_from : c.mail_from,
+                     .user = c.smtp_user,
+                     .password = getenv("GATEHOUSE_SMTP_PASSWORD")},
+            .max_attempts = (int)c.mail_max_attempts,
+            .retry_base_secs = c.mail_retry_base,
+        },
+        err, sizeof err);
     if (!portal.mailer) {
         fprintf(stderr, "gatehouse serve: %s\n", err);
         goto out;

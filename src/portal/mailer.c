@@ -22,6 +22,9 @@
 struct gh_mailer {
     struct gh_store *store;
     char *dir;
+    bool smtp; /* cfg.smtp.url set: send through SMTP, else write files */
+    /* copies behind cfg.smtp's strings */
+    char *smtp_url, *smtp_from, *smtp_user, *smtp_password;
     struct gh_mailer_config cfg;
     pthread_t thread;
     pthread_mutex_t mu;
@@ -169,15 +172,30 @@ static void log_store_problem(const char *what, enum gh_store_rc rc, struct gh_t
     }
 }
 
-/* Writes one claimed message and settles it in its own transaction. */
+/* Sends msg through SMTP to its recipient. */
+static bool send_message(const struct gh_mailer *m, const struct gh_outbox_msg *msg, char *err,
+                         size_t errlen)
+{
+    if (!msg->recipient || !*msg->recipient) {
+        snprintf(err, errlen, "the message has no recipient");
+        return false;
+    }
+    const char *body = msg->body ? msg->body : "";
+    return gh_smtp_send(&m->cfg.smtp, msg->recipient, body, strlen(body), err, errlen);
+}
+
+/* Delivers one claimed message (SMTP or file) and settles it in its own
+ * transaction. */
 static void deliver(struct gh_mailer *m, const struct gh_outbox_msg *msg)
 {
-    char name[128], err[512] = "";
+    char name[128] = "", err[512] = "";
     /* the id becomes a file name: nothing but a well-formed id may */
     bool bad_id = !gh_id_valid(msg->id, GH_ID_OUTBOX_MSG);
     bool ok = false;
     if (bad_id)
         snprintf(err, sizeof err, "the message id is not a well-formed msg_ id");
+    else if (m->smtp)
+        ok = send_message(m, msg, err, sizeof err);
     else
         ok = write_message(m, msg, name, sizeof name, err, sizeof err);
     int attempts = msg->attempts + 1;
@@ -196,8 +214,8 @@ static void deliver(struct gh_mailer *m, const struct gh_outbox_msg *msg)
             tx = NULL;
         }
     }
-    /* Unsettled, the message stays leased and is written again (to the
-     * same file) when the lease ends. */
+    /* Unsettled, the message stays leased and is delivered again (to the
+     * same file; by SMTP with the same Message-ID) when the lease ends. */
     if (rc != GH_STORE_OK)
         log_store_problem(ok ? "mark_sent" : "mark_attempt_failed", rc, tx);
     if (rc != GH_STORE_OK && tx)
@@ -205,17 +223,21 @@ static void deliver(struct gh_mailer *m, const struct gh_outbox_msg *msg)
 
     struct gh_log_line l;
     if (ok) {
-        if (gh_log_begin(&l, GH_LOG_INFO, "mail.delivered")) {
+        if (gh_log_begin(&l, GH_LOG_INFO, "mail.sent")) {
             gh_log_str(&l, "msg_id", msg->id);
             gh_log_str(&l, "event", msg->event ? msg->event : "");
-            gh_log_str(&l, "file", name);
+            gh_log_str(&l, "transport", m->smtp ? "smtp" : "file");
+            gh_log_int(&l, "attempts", attempts);
+            if (!m->smtp)
+                gh_log_str(&l, "file", name);
             gh_log_end(&l);
         }
-    } else if (gh_log_begin(&l, final ? GH_LOG_ERROR : GH_LOG_WARN, "mail.delivery_failed")) {
+    } else if (gh_log_begin(&l, final ? GH_LOG_ERROR : GH_LOG_WARN, "mail.attempt_failed")) {
         gh_log_str(&l, "msg_id", msg->id);
         gh_log_str(&l, "event", msg->event ? msg->event : "");
         gh_log_int(&l, "attempts", attempts);
         gh_log_bool(&l, "final", final);
+        gh_log_str(&l, "transport", m->smtp ? "smtp" : "file");
         gh_log_str(&l, "error", err);
         gh_log_end(&l);
     }
@@ -288,23 +310,82 @@ static void *run(void *arg)
     return NULL;
 }
 
+static char *dup_or_null(const char *s)
+{
+    return s ? gh_xstrdup(s) : NULL;
+}
+
+static void free_mailer(struct gh_mailer *m)
+{
+    if (m->smtp_password)
+        explicit_bzero(m->smtp_password, strlen(m->smtp_password));
+    free(m->smtp_url);
+    free(m->smtp_from);
+    free(m->smtp_user);
+    free(m->smtp_password);
+    free(m->dir);
+    if (m->smtp)
+        gh_smtp_global_cleanup();
+    free(m);
+}
+
+/* The SMTP settings' own checks: a usable URL and a sender. */
+static bool smtp_config_ok(const struct gh_smtp_config *s, char *err, size_t errlen)
+{
+    char why[256];
+    if (!gh_smtp_url_valid(s->url, why, sizeof why)) {
+        snprintf(err, errlen, "--smtp-url: %s", why);
+        return false;
+    }
+    if (!s->from || !*s->from || !strchr(s->from, '@') || strpbrk(s->from, "<>\r\n \t")) {
+        snprintf(err, errlen, "--smtp-from: expected an email address such as noreply@example.com");
+        return false;
+    }
+    return true;
+}
+
 struct gh_mailer *gh_mailer_start(struct gh_store *store, const struct gh_mailer_config *cfg,
                                   char *err, size_t errlen)
 {
-    if (!cfg->mail_dir || !*cfg->mail_dir) {
-        snprintf(err, errlen, "no mail directory given");
-        return NULL;
+    bool smtp = cfg->smtp.url && *cfg->smtp.url;
+    if (smtp) {
+        if (!smtp_config_ok(&cfg->smtp, err, errlen))
+            return NULL;
+        if (!gh_smtp_global_init()) {
+            snprintf(err, errlen, "cannot initialise libcurl for SMTP");
+            return NULL;
+        }
+    } else {
+        if (!cfg->mail_dir || !*cfg->mail_dir) {
+            snprintf(err, errlen, "no mail directory given");
+            return NULL;
+        }
+        if (!make_dirs(cfg->mail_dir, err, errlen))
+            return NULL;
     }
-    if (!make_dirs(cfg->mail_dir, err, errlen))
-        return NULL;
     struct gh_mailer *m = gh_xcalloc(1, sizeof *m);
     m->store = store;
     m->cfg = *cfg;
-    m->dir = gh_xstrdup(cfg->mail_dir);
-    size_t len = strlen(m->dir);
-    while (len > 1 && m->dir[len - 1] == '/')
-        m->dir[--len] = '\0';
+    m->smtp = smtp;
+    m->dir = dup_or_null(cfg->mail_dir);
+    if (m->dir) {
+        size_t len = strlen(m->dir);
+        while (len > 1 && m->dir[len - 1] == '/')
+            m->dir[--len] = '\0';
+    }
     m->cfg.mail_dir = m->dir;
+    m->smtp_url = smtp ? gh_xstrdup(cfg->smtp.url) : NULL;
+    m->smtp_from = smtp ? gh_xstrdup(cfg->smtp.from) : NULL;
+    m->smtp_user = smtp && cfg->smtp.user && *cfg->smtp.user ? gh_xstrdup(cfg->smtp.user) : NULL;
+    m->smtp_password = m->smtp_user ? dup_or_null(cfg->smtp.password) : NULL;
+    m->cfg.smtp = (struct gh_smtp_config){
+        .url = m->smtp_url,
+        .from = m->smtp_from,
+        .user = m->smtp_user,
+        .password = m->smtp_password,
+        .connect_timeout_ms = cfg->smtp.connect_timeout_ms,
+        .timeout_ms = cfg->smtp.timeout_ms,
+    };
     if (m->cfg.poll_interval_ms <= 0)
         m->cfg.poll_interval_ms = GH_MAILER_POLL_MS;
     if (m->cfg.max_attempts <= 0)
@@ -325,9 +406,21 @@ struct gh_mailer *gh_mailer_start(struct gh_store *store, const struct gh_mailer
         snprintf(err, errlen, "cannot start the mail worker: %s", strerror_r(rc, why, sizeof why));
         pthread_cond_destroy(&m->cv);
         pthread_mutex_destroy(&m->mu);
-        free(m->dir);
-        free(m);
+        free_mailer(m);
         return NULL;
+    }
+    struct gh_log_line l;
+    if (gh_log_begin(&l, GH_LOG_INFO, "mail.worker_started")) {
+        gh_log_str(&l, "transport", smtp ? "smtp" : "file");
+        if (smtp) {
+            gh_log_str(&l, "smtp_url", m->smtp_url); /* holds no credentials */
+            gh_log_bool(&l, "smtp_auth", m->smtp_user != NULL);
+        } else {
+            gh_log_str(&l, "mail_dir", m->dir);
+        }
+        gh_log_int(&l, "max_attempts", m->cfg.max_attempts);
+        gh_log_int(&l, "retry_base_secs", m->cfg.retry_base_secs);
+        gh_log_end(&l);
     }
     return m;
 }
@@ -351,6 +444,5 @@ void gh_mailer_stop(struct gh_mailer *m)
     pthread_join(m->thread, NULL);
     pthread_cond_destroy(&m->cv);
     pthread_mutex_destroy(&m->mu);
-    free(m->dir);
-    free(m);
+    free_mailer(m);
 }

@@ -1,5 +1,9 @@
 /* The mail delivery worker: one thread that takes due email messages from
- * the outbox and writes each as an RFC 5322 file into the mail directory.
+ * the outbox and sends each through SMTP (portal/smtp.h) when an SMTP URL
+ * is configured, else writes it as an RFC 5322 file into the mail
+ * directory.  Either way the bytes are the stored message, unchanged; its
+ * Message-ID is built from the outbox id, so a message sent again after a
+ * crash is recognisable as a duplicate.
  *
  *   <mail_dir>/<created UTC yyyymmddThhmmssZ>-<msg id>.eml   (mode 0600)
  *
@@ -10,8 +14,9 @@
  * writes them and marks them sent; a failed write is recorded on the
  * message (gh_store_outbox_mark_attempt_failed) and retried after
  * retry_base_secs, doubling up to retry_max_secs, until max_attempts, when
- * the message is marked failed.  Logs name the message id and event, never
- * the recipient's mail or the body (it carries links with tokens).
+ * the message is marked failed.  Logs (mail.sent, mail.attempt_failed)
+ * name the message id and event, never the recipient's mail or the body (it
+ * carries links with tokens), nor the SMTP password.
  *
  * Rounds run at start (mail that was committed but not delivered before a
  * restart goes out now), every poll interval, on gh_mailer_nudge and once
@@ -22,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "portal/smtp.h"
 #include "store/store.h"
 
 #define GH_MAILER_POLL_MS 1000
@@ -30,7 +36,10 @@
 #define GH_MAILER_RETRY_MAX_SECS 3600
 
 struct gh_mailer_config {
-    const char *mail_dir;     /* created with its parents (0700) if missing */
+    const char *mail_dir; /* created with its parents (0700) if missing; unused with SMTP */
+    /* SMTP delivery when smtp.url is set (checked by gh_smtp_url_valid;
+     * smtp.from is then required); the strings are copied. */
+    struct gh_smtp_config smtp;
     int64_t poll_interval_ms; /* 0: GH_MAILER_POLL_MS */
     int max_attempts;         /* 0: GH_MAILER_MAX_ATTEMPTS */
     int64_t retry_base_secs;  /* 0: GH_MAILER_RETRY_BASE_SECS */
@@ -43,9 +52,10 @@ struct gh_mailer_config {
 
 struct gh_mailer;
 
-/* Creates the mail directory if needed and starts the worker on store,
- * which must outlive it.  NULL with one line for a person in err when the
- * directory cannot be made or the thread cannot start. */
+/* Creates the mail directory if needed (no SMTP) and starts the worker on
+ * store, which must outlive it.  NULL with one line for a person in err
+ * when the SMTP URL or sender is not usable, the directory cannot be made
+ * or the thread cannot start. */
 struct gh_mailer *gh_mailer_start(struct gh_store *store, const struct gh_mailer_config *cfg,
                                   char *err, size_t errlen);
 /* Makes the worker run a round now (cheap; any thread, e.g. after

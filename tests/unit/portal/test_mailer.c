@@ -3,17 +3,26 @@
  * right after a nudge; a rolled-back one never does; mail pending before
  * start goes out at start; stop delivers what is due; a directory that
  * cannot be written records the failed attempt, retries after the delay
- * and gives up after the last attempt; start refuses an unusable path. */
+ * and gives up after the last attempt; start refuses an unusable path.
+ * With an SMTP URL, a server that cannot be reached is a failed attempt
+ * with curl's account as last error, retried and finally failed, and no
+ * mail directory is made; start refuses a URL that is not smtp:// or
+ * smtps:// and a missing sender. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <pthread.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -332,8 +341,9 @@ static void test_failed_write_retried(void **state)
     gh_log_set_fd(-1);
     fclose(log);
     char *lines = read_file(e, log_path);
-    assert_non_null(strstr(lines, "\"msg\":\"mail.delivery_failed\""));
-    assert_non_null(strstr(lines, "\"msg\":\"mail.delivered\""));
+    assert_non_null(strstr(lines, "\"msg\":\"mail.attempt_failed\""));
+    assert_non_null(strstr(lines, "\"msg\":\"mail.sent\""));
+    assert_non_null(strstr(lines, "\"transport\":\"file\""));
     assert_non_null(strstr(lines, id));
     assert_null(strstr(lines, "ghvt_abc"));
     assert_null(strstr(lines, "ann@partner.test"));
@@ -395,6 +405,282 @@ static void test_start_refuses_unusable_dir(void **state)
     gh_mailer_stop(NULL);
 }
 
+/* A loopback port nothing listens on (bound, read, closed again). */
+static int closed_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    socklen_t len = sizeof sa;
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+/* A one-connection SMTP server on loopback: it greets, answers EHLO,
+ * records MAIL FROM, RCPT TO and the DATA (dot-stuffing undone), answers
+ * RCPT with 550 when refuse is set, and ends at QUIT or end of input. */
+struct fake_smtp {
+    int listen_fd;
+    int port;
+    bool refuse;
+    pthread_t thread;
+    char mail_from[2048];
+    char rcpt[2048];
+    char data[1 << 16];
+    size_t data_len;
+    bool got_data;
+};
+
+static void say(int fd, const char *s)
+{
+    size_t n = strlen(s);
+    assert_int_equal(write(fd, s, n), (ssize_t)n);
+}
+
+/* One CRLF-ended line from fd into line (without the CRLF); false at EOF. */
+static bool read_line(int fd, char *line, size_t cap)
+{
+    size_t n = 0;
+    char c;
+    while (read(fd, &c, 1) == 1) {
+        if (c == '\n') {
+            if (n > 0 && line[n - 1] == '\r')
+                n--;
+            line[n] = '\0';
+            return true;
+        }
+        if (n + 1 < cap)
+            line[n++] = c;
+    }
+    return false;
+}
+
+static void *fake_smtp_run(void *arg)
+{
+    struct fake_smtp *f = arg;
+    int fd = accept(f->listen_fd, NULL, NULL);
+    if (fd < 0)
+        return NULL;
+    char line[2048];
+    say(fd, "220 fake ESMTP\r\n");
+    while (read_line(fd, line, sizeof line)) {
+        if (strncasecmp(line, "EHLO", 4) == 0) {
+            say(fd, "250-fake\r\n250 8BITMIME\r\n");
+        } else if (strncasecmp(line, "MAIL FROM:", 10) == 0) {
+            snprintf(f->mail_from, sizeof f->mail_from, "%s", line + 10);
+            say(fd, "250 OK\r\n");
+        } else if (strncasecmp(line, "RCPT TO:", 8) == 0) {
+            snprintf(f->rcpt, sizeof f->rcpt, "%s", line + 8);
+            say(fd, f->refuse ? "550 5.1.1 mailbox unavailable\r\n" : "250 OK\r\n");
+        } else if (strncasecmp(line, "DATA", 4) == 0) {
+            say(fd, "354 go on\r\n");
+            while (read_line(fd, line, sizeof line) && strcmp(line, ".") != 0) {
+                const char *l = line[0] == '.' ? line + 1 : line; /* un-stuff */
+                size_t room = sizeof f->data - f->data_len;
+                int w = snprintf(f->data + f->data_len, room, "%s\r\n", l);
+                f->data_len += w > 0 && (size_t)w < room ? (size_t)w : 0;
+            }
+            f->got_data = true;
+            say(fd, "250 queued\r\n");
+        } else if (strncasecmp(line, "QUIT", 4) == 0) {
+            say(fd, "221 bye\r\n");
+            break;
+        } else {
+            say(fd, "250 OK\r\n");
+        }
+    }
+    close(fd);
+    return NULL;
+}
+
+static void fake_smtp_start(struct fake_smtp *f, bool refuse)
+{
+    memset(f, 0, sizeof *f);
+    f->refuse = refuse;
+    f->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(f->listen_fd >= 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(bind(f->listen_fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(listen(f->listen_fd, 4), 0);
+    socklen_t len = sizeof sa;
+    assert_int_equal(getsockname(f->listen_fd, (struct sockaddr *)&sa, &len), 0);
+    f->port = ntohs(sa.sin_port);
+    assert_int_equal(pthread_create(&f->thread, NULL, fake_smtp_run, f), 0);
+}
+
+static void fake_smtp_join(struct fake_smtp *f)
+{
+    pthread_join(f->thread, NULL);
+    close(f->listen_fd);
+}
+
+/* Starts the mailer on SMTP at 127.0.0.1:port with max_attempts. */
+static void start_smtp(struct env *e, int port, int max_attempts)
+{
+    struct gh_mailer_config cfg = {
+        .mail_dir = e->mail_dir,
+        .smtp = {.url = gh_arena_printf(e->a, "smtp://127.0.0.1:%d", port),
+                 .from = "bounces@gatehouse.test"},
+        .poll_interval_ms = 60000,
+        .max_attempts = max_attempts,
+        .retry_base_secs = 5,
+        .clock = test_clock,
+        .clock_ctx = &e->now,
+    };
+    char err[256] = "";
+    e->mailer = gh_mailer_start(e->store, &cfg, err, sizeof err);
+    assert_non_null(e->mailer);
+}
+
+static void test_smtp_sends_the_stored_message(void **state)
+{
+    struct env *e = *state;
+    struct fake_smtp *f = malloc(sizeof *f);
+    fake_smtp_start(f, false);
+    start_smtp(e, f->port, 3);
+    /* a body line starting with "." must survive SMTP's dot-stuffing */
+    struct gh_mail mail = {
+        .from = "noreply@gatehouse.test",
+        .to = "ann@partner.test",
+        .subject = "Zugriff gesperrt: Bestellübersicht",
+        .text = "Reason:\n.leading dot\n.\nend\n",
+    };
+    struct gh_tx *tx;
+    char *id = NULL;
+    assert_int_equal(gh_store_begin(e->store, GH_TX_WRITE, &tx), GH_STORE_OK);
+    assert_true(gh_mail_enqueue(tx, e->a, &mail, "app.access_status.red", NOV23, &id));
+    assert_int_equal(gh_store_commit(tx), GH_STORE_OK);
+    gh_mailer_nudge(e->mailer);
+    struct gh_outbox_msg m = wait_for_attempts(e, id, 1);
+    fake_smtp_join(f);
+    assert_int_equal(m.state, GH_OUTBOX_SENT);
+    assert_null(m.last_error);
+    assert_true(f->got_data);
+    assert_string_equal(f->mail_from, "<bounces@gatehouse.test>");
+    assert_string_equal(f->rcpt, "<ann@partner.test>");
+    assert_string_equal(f->data, m.body); /* byte for byte what was stored */
+    assert_non_null(strstr(f->data, "Message-ID: <"));
+    assert_non_null(strstr(f->data, id));
+    assert_non_null(strstr(f->data, "Subject: =?UTF-8?B?"));
+    free(f);
+}
+
+static void test_smtp_refusal_recorded(void **state)
+{
+    struct env *e = *state;
+    struct fake_smtp *f = malloc(sizeof *f);
+    fake_smtp_start(f, true);
+    start_smtp(e, f->port, 1);
+    char *id = enqueue(e, "gone@partner.test", true);
+    gh_mailer_nudge(e->mailer);
+    struct gh_outbox_msg m = wait_for_attempts(e, id, 1);
+    fake_smtp_join(f);
+    assert_false(f->got_data);
+    assert_int_equal(m.state, GH_OUTBOX_FAILED); /* max_attempts 1 */
+    assert_non_null(m.last_error);
+    assert_non_null(strstr(m.last_error, "550"));
+    assert_null(strstr(m.last_error, "gone@partner.test"));
+    free(f);
+}
+
+static void test_smtp_unreachable_retried_then_failed(void **state)
+{
+    struct env *e = *state;
+    char *log_path = gh_arena_printf(e->a, "%s/log", e->tmp);
+    FILE *log = fopen(log_path, "w");
+    assert_non_null(log);
+    gh_log_set_fd(fileno(log));
+    gh_log_set_level(GH_LOG_INFO);
+    struct gh_mailer_config cfg = {
+        .mail_dir = e->mail_dir,
+        .smtp = {.url = gh_arena_printf(e->a, "smtp://127.0.0.1:%d", closed_port()),
+                 .from = "bounces@gatehouse.test",
+                 .user = "mailer",
+                 .password = "s3cret-pw"},
+        .poll_interval_ms = 60000,
+        .max_attempts = 2,
+        .retry_base_secs = 5,
+        .clock = test_clock,
+        .clock_ctx = &e->now,
+    };
+    char err[256] = "";
+    e->mailer = gh_mailer_start(e->store, &cfg, err, sizeof err);
+    assert_non_null(e->mailer);
+    char *id = enqueue(e, "ann@partner.test", true);
+    gh_mailer_nudge(e->mailer);
+    struct gh_outbox_msg m = wait_for_attempts(e, id, 1);
+    assert_int_equal(m.attempts, 1);
+    assert_int_equal(m.state, GH_OUTBOX_PENDING);
+    assert_int_equal(m.next_attempt_at, NOV23 + 5);
+    assert_non_null(m.last_error);
+    assert_non_null(strstr(m.last_error, "smtp: "));
+    assert_null(strstr(m.last_error, "ann@partner.test"));
+
+    set_clock(e, NOV23 + 5);
+    gh_mailer_nudge(e->mailer);
+    m = wait_for_attempts(e, id, 2);
+    assert_int_equal(m.state, GH_OUTBOX_FAILED);
+    gh_mailer_stop(e->mailer);
+    e->mailer = NULL;
+    /* SMTP needs no mail directory: none is made */
+    struct stat st;
+    assert_int_not_equal(stat(e->mail_dir, &st), 0);
+
+    gh_log_set_fd(-1);
+    fclose(log);
+    char *lines = read_file(e, log_path);
+    assert_non_null(strstr(lines, "\"msg\":\"mail.attempt_failed\""));
+    assert_non_null(strstr(lines, "\"transport\":\"smtp\""));
+    assert_non_null(strstr(lines, "\"final\":true"));
+    assert_non_null(strstr(lines, id));
+    assert_null(strstr(lines, "ann@partner.test"));
+    assert_null(strstr(lines, "s3cret-pw"));
+    assert_null(strstr(lines, "ghvt_abc"));
+}
+
+static void test_start_refuses_bad_smtp_settings(void **state)
+{
+    struct env *e = *state;
+    static const char *const bad_urls[] = {
+        "http://127.0.0.1:25", "smtp:/127.0.0.1",   "127.0.0.1:25",    "smtp://",
+        "smtp://:25",          "smtp://mail .test", "ftp://mail.test",
+    };
+    char err[256];
+    for (size_t i = 0; i < sizeof bad_urls / sizeof bad_urls[0]; i++) {
+        struct gh_mailer_config cfg = {.smtp = {.url = bad_urls[i], .from = "a@b.test"}};
+        err[0] = '\0';
+        assert_null(gh_mailer_start(e->store, &cfg, err, sizeof err));
+        assert_non_null(strstr(err, "--smtp-url: "));
+        assert_null(strchr(err, '\n'));
+    }
+    /* credentials in the URL: refused without repeating them */
+    struct gh_mailer_config cfg = {
+        .smtp = {.url = "smtps://u:hunter2@mail.test:465", .from = "a@b.test"}};
+    assert_null(gh_mailer_start(e->store, &cfg, err, sizeof err));
+    assert_non_null(strstr(err, "GATEHOUSE_SMTP_PASSWORD"));
+    assert_null(strstr(err, "hunter2"));
+    /* a sender is required */
+    static const char *const bad_from[] = {NULL, "", "nobody", "<a@b.test>", "a@b.test\r\nX: y"};
+    for (size_t i = 0; i < sizeof bad_from / sizeof bad_from[0]; i++) {
+        cfg.smtp = (struct gh_smtp_config){.url = "smtp://127.0.0.1:2525", .from = bad_from[i]};
+        assert_null(gh_mailer_start(e->store, &cfg, err, sizeof err));
+        assert_non_null(strstr(err, "--smtp-from"));
+    }
+    /* good ones start (nothing is due, so nothing is sent) */
+    static const char *const good[] = {"smtp://127.0.0.1:2525", "smtps://mail.example.com:465",
+                                       "SMTP://mail.example.com", "smtp://[::1]:25/gatehouse.test"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        cfg.smtp = (struct gh_smtp_config){.url = good[i], .from = "a@b.test"};
+        struct gh_mailer *m = gh_mailer_start(e->store, &cfg, err, sizeof err);
+        assert_non_null(m);
+        gh_mailer_stop(m);
+    }
+    assert_true(gh_smtp_url_valid("smtps://mail.example.com:465", err, sizeof err));
+    assert_false(gh_smtp_url_valid(NULL, err, sizeof err));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -405,6 +691,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_write_retried, setup, teardown),
         cmocka_unit_test_setup_teardown(test_final_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_start_refuses_unusable_dir, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_smtp_unreachable_retried_then_failed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_start_refuses_bad_smtp_settings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_smtp_sends_the_stored_message, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_smtp_refusal_recorded, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
