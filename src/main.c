@@ -18,6 +18,7 @@
 #include "portal/mailer.h"
 #include "portal/portal.h"
 #include "portal/token_cli.h"
+#include "store/entities.h"
 #include "store/snapshot.h"
 #include "store/store.h"
 
@@ -159,7 +160,8 @@ struct app {
     struct gh_snapshot_holder *snapshot;
     uint8_t key[GH_KEY_BYTES];
     struct gh_ops_probes probes;
-    struct gh_authz *authz; /* its counters join /metrics */
+    struct gh_authz *authz;   /* its counters join /metrics */
+    struct gh_mailer *mailer; /* likewise */
 };
 
 static int64_t now_ms(void)
@@ -179,6 +181,56 @@ static bool app_ready(void *ctx, char *why, size_t whylen)
     if (!st.loaded)
         snprintf(why, whylen, "the in-memory read model has not been loaded from the store");
     return st.loaded;
+}
+
+/* The outbox as the store has it (every node's messages) and what this
+ * process's mail worker did. */
+static void outbox_metrics(struct app *a, struct gh_buf *out)
+{
+    static const enum gh_outbox_state states[] = {GH_OUTBOX_PENDING, GH_OUTBOX_SENT,
+                                                  GH_OUTBOX_FAILED};
+    int64_t counts[3] = {0, 0, 0}, oldest = 0;
+    struct gh_tx *tx;
+    enum gh_store_rc rc = gh_store_begin(a->store, GH_TX_READ, &tx);
+    if (rc == GH_STORE_OK) {
+        for (size_t i = 0; rc == GH_STORE_OK && i < 3; i++)
+            rc = gh_store_outbox_count_by_state(tx, states[i], &counts[i]);
+        if (rc == GH_STORE_OK)
+            rc = gh_store_outbox_oldest_pending(tx, &oldest);
+        gh_store_rollback(tx);
+    }
+    if (rc == GH_STORE_OK) {
+        gh_buf_puts(out, "# HELP gatehouse_outbox_messages Outgoing messages in the outbox by "
+                         "state.\n# TYPE gatehouse_outbox_messages gauge\n");
+        for (size_t i = 0; i < 3; i++)
+            gh_buf_printf(out, "gatehouse_outbox_messages{state=\"%s\"} %lld\n",
+                          gh_outbox_state_name(states[i]), (long long)counts[i]);
+        int64_t age = oldest ? (int64_t)time(NULL) - oldest : 0;
+        gh_buf_printf(out,
+                      "# HELP gatehouse_outbox_oldest_pending_age_seconds Age of the oldest "
+                      "message not delivered yet (0: none).\n"
+                      "# TYPE gatehouse_outbox_oldest_pending_age_seconds gauge\n"
+                      "gatehouse_outbox_oldest_pending_age_seconds %lld\n",
+                      (long long)(age > 0 ? age : 0));
+    }
+    if (a->mailer) {
+        struct gh_mailer_stats st;
+        gh_mailer_get_stats(a->mailer, &st);
+        gh_buf_printf(out,
+                      "# HELP gatehouse_mail_sent_total Mails this process delivered.\n"
+                      "# TYPE gatehouse_mail_sent_total counter\n"
+                      "gatehouse_mail_sent_total %llu\n"
+                      "# HELP gatehouse_mail_attempt_failures_total Delivery attempts that failed "
+                      "(retried later, or final).\n"
+                      "# TYPE gatehouse_mail_attempt_failures_total counter\n"
+                      "gatehouse_mail_attempt_failures_total %llu\n"
+                      "# HELP gatehouse_mail_failed_total Mails given up on after their last "
+                      "attempt.\n"
+                      "# TYPE gatehouse_mail_failed_total counter\n"
+                      "gatehouse_mail_failed_total %llu\n",
+                      (unsigned long long)st.sent, (unsigned long long)st.attempt_failures,
+                      (unsigned long long)st.failed);
+    }
 }
 
 static void app_metrics(void *ctx, struct gh_buf *out)
@@ -225,6 +277,7 @@ static void app_metrics(void *ctx, struct gh_buf *out)
         (unsigned long long)gh_store_generation(a->store), GH_VERSION, gh_store_backend(a->store));
     if (a->authz)
         gh_authz_metrics(a->authz, out);
+    outbox_metrics(a, out);
 }
 
 /* Deletes what has expired and is no longer needed: opaque tokens, revoked
@@ -479,6 +532,7 @@ static int cmd_serve(int argc, char **argv)
         fprintf(stderr, "gatehouse serve: %s\n", err);
         goto out;
     }
+    app.mailer = portal.mailer;
 
     oauth.store = app.store;
     oauth.snapshot = app.snapshot;
@@ -623,6 +677,7 @@ out:
     explicit_bzero(oauth.seal_key, sizeof oauth.seal_key);
     if (portal.mailer)
         gh_mailer_stop(portal.mailer); /* delivers what is due first */
+    app.mailer = NULL;
     if (portal.throttle_account)
         gh_throttle_free(portal.throttle_account);
     if (portal.throttle_addr)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@ struct gh_mailer {
     pthread_cond_t cv; /* on CLOCK_MONOTONIC */
     bool nudged;
     bool stopping;
+    _Atomic uint64_t sent, attempt_failures, failed; /* gh_mailer_get_stats */
 };
 
 static int64_t now_of(const struct gh_mailer *m)
@@ -221,6 +223,9 @@ static void deliver(struct gh_mailer *m, const struct gh_outbox_msg *msg)
     if (rc != GH_STORE_OK && tx)
         gh_store_rollback(tx);
 
+    atomic_fetch_add(ok ? &m->sent : &m->attempt_failures, 1);
+    if (final)
+        atomic_fetch_add(&m->failed, 1);
     struct gh_log_line l;
     if (ok) {
         if (gh_log_begin(&l, GH_LOG_INFO, "mail.sent")) {
@@ -445,4 +450,11 @@ void gh_mailer_stop(struct gh_mailer *m)
     pthread_cond_destroy(&m->cv);
     pthread_mutex_destroy(&m->mu);
     free_mailer(m);
+}
+
+void gh_mailer_get_stats(struct gh_mailer *m, struct gh_mailer_stats *out)
+{
+    out->sent = atomic_load(&m->sent);
+    out->attempt_failures = atomic_load(&m->attempt_failures);
+    out->failed = atomic_load(&m->failed);
 }

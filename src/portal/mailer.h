@@ -61,6 +61,14 @@ struct gh_mailer *gh_mailer_start(struct gh_store *store, const struct gh_mailer
 /* Makes the worker run a round now (cheap; any thread, e.g. after
  * committing a transaction that queued mail). */
 void gh_mailer_nudge(struct gh_mailer *m);
+
+/* What this process's worker did since it started, for /metrics. */
+struct gh_mailer_stats {
+    uint64_t sent;             /* messages delivered */
+    uint64_t attempt_failures; /* failed attempts (each is retried or final) */
+    uint64_t failed;           /* messages given up on after their last attempt */
+};
+void gh_mailer_get_stats(struct gh_mailer *m, struct gh_mailer_stats *out);
 /* Runs a last round for what is due, stops the thread and frees m (NULL: no-op). */
 void gh_mailer_stop(struct gh_mailer *m);
 

@@ -269,6 +269,24 @@ class SmtpRefusedTest(SmtpCase):
         self.assertEqual(self.recorder.rcpt_seen.count(refused), 2)
         self.assertNotIn(refused, self.server.stderr_text())
 
+        # /metrics: the outbox by state and the worker's counters
+        m = self.metrics()
+        self.assertGreaterEqual(m['gatehouse_outbox_messages{state="failed"}'], 1, m)
+        self.assertGreaterEqual(m['gatehouse_outbox_messages{state="sent"}'], 1, m)
+        self.assertGreaterEqual(m["gatehouse_mail_failed_total"], 1, m)
+        self.assertGreaterEqual(m["gatehouse_mail_attempt_failures_total"], 2, m)
+        self.assertGreaterEqual(m["gatehouse_mail_sent_total"], 1, m)
+
+    def metrics(self):
+        r = self.get("/metrics")
+        self.assertEqual(r.status, 200, r)
+        out = {}
+        for line in r.body.decode().splitlines():
+            if line and not line.startswith("#"):
+                name, _, value = line.rpartition(" ")
+                out[name] = float(value)
+        return out
+
 
 class SmtpStartupTest(unittest.TestCase):
     def test_only_smtp_and_smtps_urls_are_accepted(self):
