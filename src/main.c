@@ -382,8 +382,9 @@ static int cmd_serve(int argc, char **argv)
          "SMTP login; its password only from the environment variable GATEHOUSE_SMTP_PASSWORD",
          GH_OPT_STRING, &c.smtp_user, 0, 0},
         {"mail-retry-base", "GATEHOUSE_MAIL_RETRY_BASE", "SECONDS",
-         "delay before a failed mail's first retry, doubling each time up to an hour", GH_OPT_INT,
-         &c.mail_retry_base, 1, GH_MAILER_RETRY_MAX_SECS},
+         "delay before a failed mail's first retry, doubling each time up to an hour, +-25% at "
+         "random",
+         GH_OPT_INT, &c.mail_retry_base, 1, GH_MAILER_RETRY_MAX_SECS},
         {"mail-max-attempts", "GATEHOUSE_MAIL_MAX_ATTEMPTS", "N",
          "attempts to deliver a mail before it is marked failed", GH_OPT_INT, &c.mail_max_attempts,
          1, 1000},

@@ -16,6 +16,7 @@
 #include "core/alloc.h"
 #include "core/arena.h"
 #include "core/log.h"
+#include "crypto/random.h"
 #include "domain/id.h"
 
 #define BATCH 32 /* messages claimed per transaction */
@@ -153,13 +154,27 @@ static bool write_message(const struct gh_mailer *m, const struct gh_outbox_msg 
     return !failed;
 }
 
-/* Seconds until the next try after a message's attempts-th failure. */
+/* Seconds until the next try after a message's attempts-th failure: the
+ * nominal delay retry_base_secs * 2^(attempts-1), capped at retry_max_secs,
+ * moved by a random amount of up to a quarter of it either way (whole
+ * seconds, from the kernel's CSPRNG) so that mail that failed together (an
+ * SMTP server down) does not come back in one burst; then held within
+ * [1, retry_max_secs].  The injected clock does not come into it: tests
+ * step the clock to the stored next_attempt_at. */
 static int64_t retry_delay(const struct gh_mailer *m, int attempts)
 {
+    int64_t cap = m->cfg.retry_max_secs;
     int64_t d = m->cfg.retry_base_secs;
-    for (int i = 1; i < attempts && d < m->cfg.retry_max_secs; i++)
+    for (int i = 1; i < attempts && d < cap; i++)
         d *= 2;
-    return d < m->cfg.retry_max_secs ? d : m->cfg.retry_max_secs;
+    if (d > cap)
+        d = cap;
+    int64_t span = d / 4;
+    if (span > 0)
+        d += (int64_t)(gh_random_u64() % (uint64_t)(2 * span + 1)) - span;
+    if (d > cap)
+        d = cap;
+    return d < 1 ? 1 : d;
 }
 
 static void log_store_problem(const char *what, enum gh_store_rc rc, struct gh_tx *tx)

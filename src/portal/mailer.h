@@ -13,10 +13,12 @@
  * write transaction (a lease: another worker or node does not take them),
  * writes them and marks them sent; a failed write is recorded on the
  * message (gh_store_outbox_mark_attempt_failed) and retried after
- * retry_base_secs, doubling up to retry_max_secs, until max_attempts, when
- * the message is marked failed.  Logs (mail.sent, mail.attempt_failed)
- * name the message id and event, never the recipient's mail or the body (it
- * carries links with tokens), nor the SMTP password.
+ * retry_base_secs, doubling up to retry_max_secs, each delay moved by up
+ * to a quarter either way at random (so failed mail does not retry in
+ * lockstep), until max_attempts, when the message is marked failed.
+ * Logs (mail.sent, mail.attempt_failed) name the message id and event,
+ * never the recipient's mail or the body (it carries links with tokens),
+ * nor the SMTP password.
  *
  * Rounds run at start (mail that was committed but not delivered before a
  * restart goes out now), every poll interval, on gh_mailer_nudge and once

@@ -3,7 +3,9 @@
  * right after a nudge; a rolled-back one never does; mail pending before
  * start goes out at start; stop delivers what is due; a directory that
  * cannot be written records the failed attempt, retries after the delay
- * and gives up after the last attempt; start refuses an unusable path.
+ * and gives up after the last attempt; the delay is the doubled base
+ * moved at random by up to a quarter either way, within [1 s, the cap]
+ * (checked over many draws); start refuses an unusable path.
  * With an SMTP URL, a server that cannot be reached is a failed attempt
  * with curl's account as last error, retried and finally failed, and no
  * mail directory is made; start refuses a URL that is not smtp:// or
@@ -93,15 +95,16 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Starts the mailer; a long poll interval, so only start, nudges and stop
- * make it deliver. */
-static void start(struct env *e, int max_attempts)
+/* Starts the mailer with these retry settings (0: the defaults); a long
+ * poll interval, so only start, nudges and stop make it deliver. */
+static void start_retrying(struct env *e, int max_attempts, int64_t base, int64_t max)
 {
     struct gh_mailer_config cfg = {
         .mail_dir = e->mail_dir,
         .poll_interval_ms = 60000,
         .max_attempts = max_attempts,
-        .retry_base_secs = 30,
+        .retry_base_secs = base,
+        .retry_max_secs = max,
         .clock = test_clock,
         .clock_ctx = &e->now,
     };
@@ -109,6 +112,11 @@ static void start(struct env *e, int max_attempts)
     e->mailer = gh_mailer_start(e->store, &cfg, err, sizeof err);
     assert_non_null(e->mailer);
     assert_string_equal(err, "");
+}
+
+static void start(struct env *e, int max_attempts)
+{
+    start_retrying(e, max_attempts, 30, 0);
 }
 
 /* Queues a mail to `to` in a write transaction, committed or rolled back;
@@ -314,18 +322,20 @@ static void test_failed_write_retried(void **state)
     assert_non_null(m.last_error);
     assert_non_null(strstr(m.last_error, "open "));
     assert_null(strstr(m.last_error, "ghvt_abc")); /* never the body */
-    assert_int_equal(m.next_attempt_at, NOV23 + 30);
+    /* 30 s, jittered by up to a quarter (7 s) */
+    assert_in_range(m.next_attempt_at, NOV23 + 23, NOV23 + 37);
+    int64_t due = m.next_attempt_at;
 
     /* not due yet: a nudge does not retry */
     repair_dir(e);
-    set_clock(e, NOV23 + 29);
+    set_clock(e, due - 1);
     gh_mailer_nudge(e->mailer);
     sleep_ms(200);
     assert_int_equal(row(e, id).attempts, 1);
     assert_int_equal(entries(e->mail_dir), 0);
 
     /* due: delivered on the next round */
-    set_clock(e, NOV23 + 30);
+    set_clock(e, due);
     gh_mailer_nudge(e->mailer);
     char *content = wait_for_file(e, file_path(e, id));
     assert_non_null(content);
@@ -357,13 +367,14 @@ static void test_final_failure(void **state)
     char *id = enqueue(e, "ann@partner.test", true);
     gh_mailer_nudge(e->mailer);
     struct gh_outbox_msg m = wait_for_attempts(e, id, 1);
-    assert_int_equal(m.next_attempt_at, NOV23 + 30);
-    set_clock(e, NOV23 + 30);
+    assert_in_range(m.next_attempt_at, NOV23 + 23, NOV23 + 37);
+    int64_t t = m.next_attempt_at;
+    set_clock(e, t);
     gh_mailer_nudge(e->mailer);
     m = wait_for_attempts(e, id, 2);
     assert_int_equal(m.state, GH_OUTBOX_PENDING);
-    assert_int_equal(m.next_attempt_at, NOV23 + 30 + 60); /* doubled */
-    set_clock(e, NOV23 + 90);
+    assert_in_range(m.next_attempt_at, t + 45, t + 75); /* doubled: 60 s, +-15 s */
+    set_clock(e, m.next_attempt_at);
     gh_mailer_nudge(e->mailer);
     m = wait_for_attempts(e, id, 3);
     assert_int_equal(m.attempts, 3);
@@ -378,6 +389,115 @@ static void test_final_failure(void **state)
     e->mailer = NULL;
     assert_int_equal(entries(e->mail_dir), 0);
     assert_int_equal(row(e, id).attempts, 3);
+}
+
+#define DRAWS 150
+
+/* Queues DRAWS mails in one transaction, breaks the mail directory and
+ * lets one round fail each once; the delays chosen (next_attempt_at minus
+ * the clock) through delays, the ids through ids. */
+static void draw_first_delays(struct env *e, int64_t delays[DRAWS], char *ids[DRAWS])
+{
+    struct gh_mail mail = {
+        .from = "noreply@gatehouse.test",
+        .to = "ann@partner.test",
+        .subject = "Verify your email address",
+        .text = "Open https://portal.test/verify?token=ghvt_abc within a day.\n",
+    };
+    struct gh_tx *tx;
+    assert_int_equal(gh_store_begin(e->store, GH_TX_WRITE, &tx), GH_STORE_OK);
+    for (int i = 0; i < DRAWS; i++)
+        assert_true(gh_mail_enqueue(tx, e->a, &mail, "user.verify_email", NOV23, &ids[i]));
+    assert_int_equal(gh_store_commit(tx), GH_STORE_OK);
+    break_dir(e);
+    gh_mailer_nudge(e->mailer);
+    for (int i = 0; i < DRAWS; i++) {
+        struct gh_outbox_msg m = wait_for_attempts(e, ids[i], 1);
+        assert_int_equal(m.attempts, 1);
+        assert_int_equal(m.state, GH_OUTBOX_PENDING);
+        delays[i] = m.next_attempt_at - NOV23;
+    }
+}
+
+static void min_max(const int64_t *v, int n, int64_t *lo, int64_t *hi)
+{
+    *lo = *hi = v[0];
+    for (int i = 1; i < n; i++) {
+        *lo = v[i] < *lo ? v[i] : *lo;
+        *hi = v[i] > *hi ? v[i] : *hi;
+    }
+}
+
+/* Base 40 s, far below the cap: every delay within 40 s +- 10 s, both ends
+ * of that range reached over the draws (each end's quarter missed by all
+ * 150 with probability (17/21)^150, about 1e-14), and spread out. */
+static void test_retry_delay_jittered(void **state)
+{
+    struct env *e = *state;
+    start_retrying(e, 5, 40, 3600);
+    int64_t d[DRAWS];
+    char *ids[DRAWS];
+    draw_first_delays(e, d, ids);
+    int64_t lo, hi;
+    min_max(d, DRAWS, &lo, &hi);
+    assert_in_range(lo, 30, 33);
+    assert_in_range(hi, 47, 50);
+    int distinct = 0;
+    bool seen[21] = {false};
+    for (int i = 0; i < DRAWS; i++) {
+        assert_in_range(d[i], 30, 50);
+        if (!seen[d[i] - 30]) {
+            seen[d[i] - 30] = true;
+            distinct++;
+        }
+    }
+    assert_true(distinct >= 10);
+}
+
+/* At the cap (base = cap = 40 s) the jitter only shortens: no delay above
+ * 40 s, the cap itself reached and shorter ones drawn too. */
+static void test_retry_delay_never_above_cap(void **state)
+{
+    struct env *e = *state;
+    start_retrying(e, 5, 40, 40);
+    int64_t d[DRAWS];
+    char *ids[DRAWS];
+    draw_first_delays(e, d, ids);
+    int64_t lo, hi;
+    min_max(d, DRAWS, &lo, &hi);
+    assert_int_equal(hi, 40);
+    assert_in_range(lo, 30, 33);
+
+    /* the second attempt: 80 s nominal, still held at the cap */
+    set_clock(e, NOV23 + 40);
+    gh_mailer_nudge(e->mailer);
+    for (int i = 0; i < DRAWS; i++) {
+        struct gh_outbox_msg m = wait_for_attempts(e, ids[i], 2);
+        assert_int_equal(m.attempts, 2);
+        assert_in_range(m.next_attempt_at - (NOV23 + 40), 30, 40);
+    }
+}
+
+/* A 1 s base is never jittered to 0 s (a retry in a tight loop): the
+ * first delays are exactly 1 s, the second 2 s, the third 4 s +- 1 s. */
+static void test_retry_delay_never_below_one_second(void **state)
+{
+    struct env *e = *state;
+    start_retrying(e, 5, 1, 0);
+    int64_t d[DRAWS];
+    char *ids[DRAWS];
+    draw_first_delays(e, d, ids);
+    for (int i = 0; i < DRAWS; i++)
+        assert_int_equal(d[i], 1);
+    set_clock(e, NOV23 + 1);
+    gh_mailer_nudge(e->mailer);
+    for (int i = 0; i < DRAWS; i++)
+        assert_int_equal(wait_for_attempts(e, ids[i], 2).next_attempt_at, NOV23 + 1 + 2);
+    set_clock(e, NOV23 + 3);
+    gh_mailer_nudge(e->mailer);
+    for (int i = 0; i < DRAWS; i++)
+        assert_in_range(wait_for_attempts(e, ids[i], 3).next_attempt_at, NOV23 + 3 + 3,
+                        NOV23 + 3 + 5);
 }
 
 static void test_start_refuses_unusable_dir(void **state)
@@ -613,12 +733,12 @@ static void test_smtp_unreachable_retried_then_failed(void **state)
     struct gh_outbox_msg m = wait_for_attempts(e, id, 1);
     assert_int_equal(m.attempts, 1);
     assert_int_equal(m.state, GH_OUTBOX_PENDING);
-    assert_int_equal(m.next_attempt_at, NOV23 + 5);
+    assert_in_range(m.next_attempt_at, NOV23 + 4, NOV23 + 6); /* 5 s +- 1 s */
     assert_non_null(m.last_error);
     assert_non_null(strstr(m.last_error, "smtp: "));
     assert_null(strstr(m.last_error, "ann@partner.test"));
 
-    set_clock(e, NOV23 + 5);
+    set_clock(e, m.next_attempt_at);
     gh_mailer_nudge(e->mailer);
     m = wait_for_attempts(e, id, 2);
     assert_int_equal(m.state, GH_OUTBOX_FAILED);
@@ -690,6 +810,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stop_delivers_due, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_write_retried, setup, teardown),
         cmocka_unit_test_setup_teardown(test_final_failure, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_retry_delay_jittered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_retry_delay_never_above_cap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_retry_delay_never_below_one_second, setup, teardown),
         cmocka_unit_test_setup_teardown(test_start_refuses_unusable_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_smtp_unreachable_retried_then_failed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_start_refuses_bad_smtp_settings, setup, teardown),
