@@ -5,6 +5,7 @@
 #include "portal/call.h"
 #include "portal/credentials.h"
 #include "portal/openapi.h"
+#include "portal/outbox.h"
 #include "portal/subscriptions.h"
 
 bool gh_portal_register(struct gh_router *r, struct gh_portal *p)
@@ -13,5 +14,6 @@ bool gh_portal_register(struct gh_router *r, struct gh_portal *p)
            gh_portal_register_accounts(r, p) && gh_portal_register_orgs(r, p) &&
            gh_portal_register_audit(r, p) && gh_portal_register_apis(r, p) &&
            gh_portal_register_apps(r, p) && gh_portal_register_credentials(r, p) &&
-           gh_portal_register_subscriptions(r, p) && gh_portal_register_access(r, p);
+           gh_portal_register_subscriptions(r, p) && gh_portal_register_access(r, p) &&
+           gh_portal_register_outbox(r, p);
 }

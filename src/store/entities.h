@@ -365,6 +365,26 @@ enum gh_store_rc gh_store_outbox_count_by_state(struct gh_tx *tx, enum gh_outbox
                                                 int64_t *count);
 /* created_at of the oldest pending message; 0 (and OK) when none is pending. */
 enum gh_store_rc gh_store_outbox_oldest_pending(struct gh_tx *tx, int64_t *created_at);
+/* Each member narrows the search; NULL does not. */
+struct gh_outbox_filter {
+    const enum gh_outbox_state *state;
+    const enum gh_outbox_channel *channel;
+};
+/* Messages matching f (NULL: all), newest first (created_at, then id,
+ * descending): the platform admins' view of the outbox. */
+enum gh_store_rc gh_store_outbox_search(struct gh_tx *tx, const struct gh_outbox_filter *f,
+                                        const struct gh_page *page, struct gh_arena *a,
+                                        struct gh_outbox_msg **out, size_t *n);
+/* How many messages gh_store_outbox_search(f) would list without paging. */
+enum gh_store_rc gh_store_outbox_count(struct gh_tx *tx, const struct gh_outbox_filter *f,
+                                       int64_t *count);
+/* A failed (or pending) message made due at now with its attempts counted
+ * afresh: state pending, attempts 0, next_attempt_at = now; last_error is
+ * kept until the next attempt settles it.  CONFLICT if the message was sent
+ * already (the transaction stays usable), NOT_FOUND if no such message.
+ * A pending message a sender holds leased may go out twice: the outbox
+ * promises at least once, and receivers drop duplicates by id. */
+enum gh_store_rc gh_store_outbox_retry(struct gh_tx *tx, const char *id, int64_t now);
 
 /* ---- audit (store/audit.c) ------------------------------------------------ */
 

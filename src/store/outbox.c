@@ -3,6 +3,8 @@
  * delivers and settles them later.  A claim is a lease (next_attempt_at
  * pushed forward), so two senders — threads or nodes — never take the same
  * message at once, and a sender that dies mid-way only delays it. */
+#include <stdio.h>
+
 #include "store/rowmap.h"
 
 static const struct gh_col outbox_cols[] = {
@@ -122,4 +124,62 @@ enum gh_store_rc gh_store_outbox_oldest_pending(struct gh_tx *tx, int64_t *creat
     *created_at = 0;
     return gh_rowmap_query_int(tx, "SELECT MIN(created_at) FROM outbox WHERE state = ?", p,
                                GH_NPARAMS(p), created_at);
+}
+
+/* The WHERE clause of f into where (NULL when it narrows nothing) and its
+ * parameters into p (at most 2); *np their count. */
+static const char *outbox_where(const struct gh_outbox_filter *f, struct gh_param p[2], size_t *np)
+{
+    *np = 0;
+    if (!f || (!f->state && !f->channel))
+        return NULL;
+    if (f->state)
+        p[(*np)++] = GH_PTEXT(gh_outbox_state_name(*f->state));
+    if (f->channel)
+        p[(*np)++] = GH_PTEXT(gh_outbox_channel_name(*f->channel));
+    if (f->state && f->channel)
+        return "state = ? AND channel = ?";
+    return f->state ? "state = ?" : "channel = ?";
+}
+
+enum gh_store_rc gh_store_outbox_search(struct gh_tx *tx, const struct gh_outbox_filter *f,
+                                        const struct gh_page *page, struct gh_arena *a,
+                                        struct gh_outbox_msg **out, size_t *n)
+{
+    struct gh_param p[2];
+    size_t np;
+    const char *where = outbox_where(f, p, &np);
+    return list_outbox(tx, &outbox, where, "created_at DESC, id DESC", np ? p : NULL, np, page, a,
+                       out, n);
+}
+
+enum gh_store_rc gh_store_outbox_count(struct gh_tx *tx, const struct gh_outbox_filter *f,
+                                       int64_t *count)
+{
+    struct gh_param p[2];
+    size_t np;
+    const char *where = outbox_where(f, p, &np);
+    char sql[96];
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM outbox%s%s", where ? " WHERE " : "",
+             where ? where : "");
+    return gh_rowmap_query_int(tx, sql, np ? p : NULL, np, count);
+}
+
+enum gh_store_rc gh_store_outbox_retry(struct gh_tx *tx, const char *id, int64_t now)
+{
+    struct gh_param p[] = {GH_PTEXT(gh_outbox_state_name(GH_OUTBOX_PENDING)), GH_PINT(now),
+                           GH_PTEXT(id), GH_PTEXT(gh_outbox_state_name(GH_OUTBOX_SENT))};
+    enum gh_store_rc rc = update_one(tx,
+                                     "UPDATE outbox SET state = ?, attempts = 0, "
+                                     "next_attempt_at = ? WHERE id = ? AND state <> ?",
+                                     p, GH_NPARAMS(p));
+    if (rc != GH_STORE_NOT_FOUND)
+        return rc;
+    struct gh_param key[] = {GH_PTEXT(id)};
+    int64_t found = 0;
+    rc = gh_rowmap_query_int(tx, "SELECT COUNT(*) FROM outbox WHERE id = ?", key, GH_NPARAMS(key),
+                             &found);
+    if (rc != GH_STORE_OK)
+        return rc;
+    return found ? GH_STORE_CONFLICT : GH_STORE_NOT_FOUND;
 }

@@ -2427,6 +2427,141 @@ static void test_outbox_claim_and_retry(void **state)
     commit(tx);
 }
 
+/* The platform admins' view: newest first, narrowed by state and channel,
+ * counted the same way. */
+static void test_outbox_search_and_count(void **state)
+{
+    struct env *e = *state;
+    struct gh_tx *tx = wtx(e);
+    put_msg(tx, "msg_old", 10, 10);
+    put_msg(tx, "msg_mid_a", 20, 20);
+    put_msg(tx, "msg_mid_b", 20, 20); /* ties on created_at: id, descending */
+    put_msg(tx, "msg_new", 30, 30);
+    struct gh_outbox_msg hook = {.id = "msg_hook",
+                                 .channel = GH_OUTBOX_WEBHOOK,
+                                 .event = "app.access_status.red",
+                                 .recipient = "whk_1",
+                                 .body = "{}",
+                                 .state = GH_OUTBOX_PENDING,
+                                 .next_attempt_at = 25,
+                                 .created_at = 25};
+    OK(tx, gh_store_outbox_insert(tx, &hook));
+    OK(tx, gh_store_outbox_mark_sent(tx, "msg_old", 11));
+    OK(tx, gh_store_outbox_mark_attempt_failed(tx, "msg_mid_a", "550 no such user", 0, true));
+    OK(tx, gh_store_outbox_mark_attempt_failed(tx, "msg_hook", "connect refused", 0, true));
+    commit(tx);
+
+    tx = rtx(e);
+    struct gh_outbox_msg *list;
+    size_t n;
+    int64_t count = -1;
+    OK(tx, gh_store_outbox_search(tx, NULL, NULL, e->a, &list, &n));
+    assert_int_equal(n, 5);
+    assert_string_equal(list[0].id, "msg_new");
+    assert_string_equal(list[1].id, "msg_hook");
+    assert_string_equal(list[2].id, "msg_mid_b");
+    assert_string_equal(list[3].id, "msg_mid_a");
+    assert_string_equal(list[4].id, "msg_old");
+    OK(tx, gh_store_outbox_count(tx, NULL, &count));
+    assert_int_equal(count, 5);
+    struct gh_outbox_filter none = {0};
+    OK(tx, gh_store_outbox_count(tx, &none, &count));
+    assert_int_equal(count, 5);
+
+    enum gh_outbox_state failed = GH_OUTBOX_FAILED;
+    struct gh_outbox_filter f = {.state = &failed};
+    OK(tx, gh_store_outbox_search(tx, &f, NULL, e->a, &list, &n));
+    assert_int_equal(n, 2);
+    assert_string_equal(list[0].id, "msg_hook");
+    assert_string_equal(list[0].last_error, "connect refused");
+    assert_string_equal(list[1].id, "msg_mid_a");
+    assert_string_equal(list[1].last_error, "550 no such user");
+    OK(tx, gh_store_outbox_count(tx, &f, &count));
+    assert_int_equal(count, 2);
+
+    enum gh_outbox_channel email = GH_OUTBOX_EMAIL;
+    f.channel = &email;
+    OK(tx, gh_store_outbox_search(tx, &f, NULL, e->a, &list, &n));
+    assert_int_equal(n, 1);
+    assert_string_equal(list[0].id, "msg_mid_a");
+    OK(tx, gh_store_outbox_count(tx, &f, &count));
+    assert_int_equal(count, 1);
+
+    f.state = NULL;
+    struct gh_page page = {.offset = 1, .limit = 2};
+    OK(tx, gh_store_outbox_search(tx, &f, &page, e->a, &list, &n));
+    assert_int_equal(n, 2); /* email: new, mid_b, mid_a, old; page 2 of 2-wide */
+    assert_string_equal(list[0].id, "msg_mid_b");
+    assert_string_equal(list[1].id, "msg_mid_a");
+    OK(tx, gh_store_outbox_count(tx, &f, &count));
+    assert_int_equal(count, 4);
+
+    enum gh_outbox_state pending = GH_OUTBOX_PENDING;
+    enum gh_outbox_channel webhook = GH_OUTBOX_WEBHOOK;
+    f = (struct gh_outbox_filter){.state = &pending, .channel = &webhook};
+    OK(tx, gh_store_outbox_search(tx, &f, NULL, e->a, &list, &n));
+    assert_int_equal(n, 0);
+    assert_null(list);
+    OK(tx, gh_store_outbox_count(tx, &f, &count));
+    assert_int_equal(count, 0);
+    commit(tx);
+}
+
+/* A retry makes a failed message due now with its attempts counted afresh;
+ * a sent one is a conflict that leaves the transaction usable. */
+static void test_outbox_retry(void **state)
+{
+    struct env *e = *state;
+    struct gh_tx *tx = wtx(e);
+    put_msg(tx, "msg_failed", 1, 1);
+    put_msg(tx, "msg_sent", 2, 2);
+    put_msg(tx, "msg_waiting", 3, 900);
+    OK(tx, gh_store_outbox_mark_attempt_failed(tx, "msg_failed", "550 no", 0, false));
+    OK(tx, gh_store_outbox_mark_attempt_failed(tx, "msg_failed", "550 still no", 0, true));
+    OK(tx, gh_store_outbox_mark_sent(tx, "msg_sent", 5));
+    OK(tx, gh_store_outbox_mark_attempt_failed(tx, "msg_waiting", "timeout", 900, false));
+    commit(tx);
+
+    /* Retrying needs a write transaction. */
+    tx = rtx(e);
+    assert_int_not_equal(gh_store_outbox_retry(tx, "msg_failed", 100), GH_STORE_OK);
+    gh_store_rollback(tx);
+
+    tx = wtx(e);
+    struct gh_outbox_msg *list;
+    size_t n;
+    OK(tx, gh_store_outbox_claim_due(tx, 100, 10, e->a, &list, &n));
+    assert_int_equal(n, 0); /* nothing due: failed is final, waiting is at 900 */
+    OK(tx, gh_store_outbox_retry(tx, "msg_failed", 100));
+    OK(tx, gh_store_outbox_retry(tx, "msg_waiting", 100));
+    EXPECT(tx, GH_STORE_CONFLICT, gh_store_outbox_retry(tx, "msg_sent", 100));
+    EXPECT(tx, GH_STORE_NOT_FOUND, gh_store_outbox_retry(tx, "msg_none", 100));
+    struct gh_outbox_msg got;
+    OK(tx, gh_store_outbox_get(tx, "msg_failed", e->a, &got));
+    assert_int_equal(got.state, GH_OUTBOX_PENDING);
+    assert_int_equal(got.attempts, 0);
+    assert_int_equal(got.next_attempt_at, 100);
+    assert_string_equal(got.last_error, "550 still no");
+    OK(tx, gh_store_outbox_get(tx, "msg_sent", e->a, &got));
+    assert_int_equal(got.state, GH_OUTBOX_SENT);
+    assert_int_equal(got.attempts, 1);
+    assert_int_equal(got.sent_at, 5);
+    commit(tx); /* the conflict left the transaction usable */
+
+    tx = wtx(e);
+    OK(tx, gh_store_outbox_claim_due(tx, 100, 10, e->a, &list, &n));
+    assert_int_equal(n, 2);
+    assert_string_equal(list[0].id, "msg_failed");
+    assert_int_equal(list[0].attempts, 0);
+    assert_string_equal(list[1].id, "msg_waiting");
+    OK(tx, gh_store_outbox_mark_sent(tx, "msg_failed", 101));
+    OK(tx, gh_store_outbox_get(tx, "msg_failed", e->a, &got));
+    assert_int_equal(got.state, GH_OUTBOX_SENT);
+    assert_int_equal(got.attempts, 1);
+    assert_unset(got.last_error);
+    commit(tx);
+}
+
 /* ---- audit ---------------------------------------------------------------- */
 
 static void test_audit(void **state)
@@ -2607,6 +2742,8 @@ int main(void)
         T(test_user_tokens_single_use),
         T(test_outbox_insert_get_list),
         T(test_outbox_claim_and_retry),
+        T(test_outbox_search_and_count),
+        T(test_outbox_retry),
         T(test_audit),
         T(test_reads_live_in_the_arena),
     };
