@@ -28,12 +28,11 @@ struct gh_authz_limits {
     struct shard shards[SHARDS];
 };
 
-static uint64_t hash_key(struct gh_str k)
+/* The shard comes from the hash's top bits, the slot from its low bits,
+ * so the keys of one shard spread over all of its slots (gh_str_hash). */
+static size_t shard_of(uint64_t h)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < k.len; i++)
-        h = (h ^ (unsigned char)k.ptr[i]) * 1099511628211ULL;
-    return h ^ (h >> 29);
+    return (size_t)(h >> 60) % SHARDS;
 }
 
 struct gh_authz_limits *gh_authz_limits_new(void)
@@ -93,7 +92,7 @@ static void grow(struct shard *sh, int64_t now_ms)
             continue;
         bool fresh = false;
         struct rec *r = find(sh, gh_str_n(old[i].key, old[i].keylen),
-                             hash_key(gh_str_n(old[i].key, old[i].keylen)), &fresh);
+                             gh_str_hash(gh_str_n(old[i].key, old[i].keylen)), &fresh);
         *r = old[i];
         sh->n++;
     }
@@ -108,8 +107,8 @@ bool gh_authz_limits_take(struct gh_authz_limits *l, struct gh_str key, int64_t 
         return true;
     if (key.len > KEY_MAX)
         key.len = KEY_MAX;
-    uint64_t h = hash_key(key);
-    struct shard *sh = &l->shards[h % SHARDS];
+    uint64_t h = gh_str_hash(key);
+    struct shard *sh = &l->shards[shard_of(h)];
     int64_t window_ms = window_secs * 1000;
     pthread_mutex_lock(&sh->mu);
     if ((sh->n + 1) * 4 > sh->cap * 3)

@@ -29,12 +29,11 @@ struct gh_authz_usage {
     pthread_mutex_t flush_mu; /* one flush at a time */
 };
 
-static uint64_t hash_id(struct gh_str k)
+/* The shard comes from the hash's top bits, the slot from its low bits,
+ * so the keys of one shard spread over all of its slots (gh_str_hash). */
+static size_t shard_of(uint64_t h)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < k.len; i++)
-        h = (h ^ (unsigned char)k.ptr[i]) * 1099511628211ULL;
-    return h ^ (h >> 31);
+    return (size_t)(h >> 60) % SHARDS;
 }
 
 struct gh_authz_usage *gh_authz_usage_new(void)
@@ -78,7 +77,7 @@ static void grow(struct shard *sh)
         if (!sh->recs[i].used)
             continue;
         struct gh_str id = gh_str_c(sh->recs[i].id);
-        *slot(recs, cap, id, hash_id(id)) = sh->recs[i];
+        *slot(recs, cap, id, gh_str_hash(id)) = sh->recs[i];
     }
     free(sh->recs);
     sh->recs = recs;
@@ -89,8 +88,8 @@ void gh_authz_usage_note(struct gh_authz_usage *u, struct gh_str key_id, int64_t
 {
     if (key_id.len == 0 || key_id.len > ID_MAX)
         return;
-    uint64_t h = hash_id(key_id);
-    struct shard *sh = &u->shards[h % SHARDS];
+    uint64_t h = gh_str_hash(key_id);
+    struct shard *sh = &u->shards[shard_of(h)];
     pthread_mutex_lock(&sh->mu);
     if ((sh->n + 1) * 4 > sh->cap * 3)
         grow(sh);
@@ -117,8 +116,8 @@ struct pending {
 static void requeue(struct gh_authz_usage *u, const char *id, int64_t at)
 {
     struct gh_str k = gh_str_c(id);
-    uint64_t h = hash_id(k);
-    struct shard *sh = &u->shards[h % SHARDS];
+    uint64_t h = gh_str_hash(k);
+    struct shard *sh = &u->shards[shard_of(h)];
     pthread_mutex_lock(&sh->mu);
     struct rec *r = slot(sh->recs, sh->cap, k, h);
     if (r->used && r->pending < at)
