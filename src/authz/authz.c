@@ -312,22 +312,6 @@ static bool authenticate(struct check *c)
 
 /* ---- the checks after authentication ------------------------------------------ */
 
-static bool list_has(const struct gh_strlist *l, struct gh_str v)
-{
-    for (size_t i = 0; l && i < l->n; i++)
-        if (gh_str_eq_c(v, l->items[i]))
-            return true;
-    return false;
-}
-
-static bool strs_have(const struct gh_str *items, size_t n, struct gh_str v)
-{
-    for (size_t i = 0; i < n; i++)
-        if (gh_str_eq(items[i], v))
-            return true;
-    return false;
-}
-
 /* Access status, subscription and partner roles: the domain's rules
  * (domain/access.h), in the check's order. */
 static bool check_access(struct check *c)
@@ -365,8 +349,9 @@ static bool check_service(struct check *c)
     const char *svc = c->api->service;
     if (!svc || !*svc)
         return true;
-    bool ok = c->have_claims ? strs_have(c->claims.services, c->claims.n_services, gh_str_c(svc))
-                             : list_has(gh_snapshot_app_services(c->s, c->app), gh_str_c(svc));
+    bool ok = c->have_claims
+                  ? gh_str_in(c->claims.services, c->claims.n_services, gh_str_c(svc))
+                  : gh_strlist_has(gh_snapshot_app_services(c->s, c->app), gh_str_c(svc));
     if (!ok) {
         refuse(c, GH_AUTHZ_DENY_SERVICE, 403, "service",
                gh_arena_printf(c->req->arena,
@@ -414,9 +399,9 @@ static bool check_customer_number(struct check *c)
                            ? c->api->customer_number_name
                            : "customerId";
     struct gh_str cn = customer_number(c, name);
-    bool ok = cn.ptr && c->org && list_has(&c->org->customer_numbers, cn) &&
+    bool ok = cn.ptr && c->org && gh_strlist_has(&c->org->customer_numbers, cn) &&
               (!c->have_claims ||
-               strs_have(c->claims.customer_numbers, c->claims.n_customer_numbers, cn));
+               gh_str_in(c->claims.customer_numbers, c->claims.n_customer_numbers, cn));
     if (!ok) {
         /* seed 001's body, word for word */
         refuse(c, GH_AUTHZ_DENY_CUSTOMER, 403, name,

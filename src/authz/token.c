@@ -310,14 +310,6 @@ enum gh_authz_token_rc gh_authz_token_claims(struct gh_authz *z, const struct gh
 
 /* ---- on every request ---------------------------------------------------------- */
 
-static bool strs_have(const struct gh_str *items, size_t n, struct gh_str v)
-{
-    for (size_t i = 0; i < n; i++)
-        if (gh_str_eq(items[i], v))
-            return true;
-    return false;
-}
-
 const char *gh_authz_token_current(struct gh_authz *z, const struct gh_snapshot *s,
                                    const struct gh_authz_claims *c, const struct gh_api *api,
                                    int64_t now, const struct gh_app **app_out)
@@ -346,7 +338,7 @@ const char *gh_authz_token_current(struct gh_authz *z, const struct gh_snapshot 
         if (!org || !org->tenant || !gh_str_eq_c(c->tenant, org->tenant))
             return "The access token was issued for another tenant";
     }
-    if (api->audience && *api->audience && !strs_have(c->aud, c->n_aud, gh_str_c(api->audience)))
+    if (api->audience && *api->audience && !gh_str_in(c->aud, c->n_aud, gh_str_c(api->audience)))
         return "The access token was not issued for this API";
     *app_out = app;
     return NULL;

@@ -43,6 +43,15 @@ static inline bool gh_str_has_prefix(struct gh_str s, struct gh_str prefix)
 /* ASCII case-insensitive equality (HTTP header names, auth schemes). */
 bool gh_str_eq_nocase(struct gh_str a, struct gh_str b);
 
+/* Whether one of items[0..n) equals v. */
+static inline bool gh_str_in(const struct gh_str *items, size_t n, struct gh_str v)
+{
+    for (size_t i = 0; i < n; i++)
+        if (gh_str_eq(items[i], v))
+            return true;
+    return false;
+}
+
 /* FNV-1a, for the in-memory hash tables. */
 static inline unsigned long long gh_str_hash(struct gh_str s)
 {

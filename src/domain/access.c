@@ -51,11 +51,7 @@ enum gh_access_notice gh_access_change_notice(const struct gh_access_status_rec 
 
 static bool has_role(const struct gh_org *partner, const char *role)
 {
-    for (size_t i = 0; partner && i < partner->partner_roles.n; i++) {
-        if (str_eq(partner->partner_roles.items[i], role))
-            return true;
-    }
-    return false;
+    return partner && role && gh_strlist_has(&partner->partner_roles, gh_str_c(role));
 }
 
 static enum gh_access_verdict decide(struct gh_access_decision *out, enum gh_access_verdict v,

@@ -39,3 +39,11 @@ GH_ENUM_TABLE(gh_api_token_kind, api_token_kind, "admin", "personal")
 GH_ENUM_TABLE(gh_user_token_purpose, user_token_purpose, "verify_email", "password_reset")
 GH_ENUM_TABLE(gh_outbox_channel, outbox_channel, "email", "webhook")
 GH_ENUM_TABLE(gh_outbox_state, outbox_state, "pending", "sent", "failed")
+
+bool gh_strlist_has(const struct gh_strlist *l, struct gh_str s)
+{
+    for (size_t i = 0; l && i < l->n; i++)
+        if (l->items[i] && gh_str_eq_c(s, l->items[i]))
+            return true;
+    return false;
+}

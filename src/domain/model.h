@@ -13,10 +13,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/str.h"
+
 struct gh_strlist {
     size_t n;
     char **items;
 };
+
+/* Whether l (NULL: an empty list) holds s, byte for byte. */
+bool gh_strlist_has(const struct gh_strlist *l, struct gh_str s);
 
 /* ---- people ------------------------------------------------------------ */
 

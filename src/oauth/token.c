@@ -659,14 +659,6 @@ static void put_json_list(struct gh_buf *b, const struct gh_strlist *l)
     gh_buf_putc(b, ']');
 }
 
-static bool list_has(const struct gh_strlist *l, struct gh_str s)
-{
-    for (size_t i = 0; i < l->n; i++)
-        if (gh_str_eq_c(s, l->items[i]))
-            return true;
-    return false;
-}
-
 /* What the token grants, decided against the snapshot. */
 struct grant {
     const struct gh_app *app;
@@ -702,7 +694,8 @@ static bool decide(struct gh_oauth *o, struct gh_req *req, const struct gh_snaps
     if (app->disabled)
         return FAIL(err, GH_TOKEN_INVALID_CLIENT,
                     "the app is disabled; an admin of the app must enable it again");
-    if (app->grant_types.n > 0 && !list_has(&app->grant_types, GH_STR(GRANT_CLIENT_CREDENTIALS)))
+    if (app->grant_types.n > 0 &&
+        !gh_strlist_has(&app->grant_types, GH_STR(GRANT_CLIENT_CREDENTIALS)))
         return FAIL(err, GH_TOKEN_UNAUTHORIZED_CLIENT,
                     "the app may not use the client_credentials grant; add it to the app's "
                     "grant_types");
@@ -721,7 +714,7 @@ static bool decide(struct gh_oauth *o, struct gh_req *req, const struct gh_snaps
     gh_buf_init(&sc, req->arena, 64);
     if (tr->has_scope) {
         for (size_t i = 0; i < tr->nscopes; i++) {
-            if (app->scopes.n > 0 && !list_has(&app->scopes, tr->scopes[i]))
+            if (app->scopes.n > 0 && !gh_strlist_has(&app->scopes, tr->scopes[i]))
                 return FAIL(err, GH_TOKEN_INVALID_SCOPE,
                             "scope '%s' is not among the app's scopes; request only scopes "
                             "the app has",
@@ -801,7 +794,7 @@ static void write_claims(struct gh_oauth *o, const struct gh_snapshot *s, const 
     const struct gh_strlist *services = gh_snapshot_app_services(s, g->app);
     if (g->api) {
         /* a token for one API carries that API's service only */
-        bool has = g->api->service && list_has(services, gh_str_c(g->api->service));
+        bool has = g->api->service && gh_strlist_has(services, gh_str_c(g->api->service));
         struct gh_strlist one = {has ? 1 : 0, (char **)&g->api->service};
         put_json_list(b, &one);
     } else {

@@ -205,10 +205,7 @@ static bool load_viewer(struct gh_call *c, struct viewer *v)
 
 static bool has_role(const struct gh_org *org, const char *role)
 {
-    for (size_t i = 0; i < org->partner_roles.n; i++)
-        if (strcmp(org->partner_roles.items[i], role) == 0)
-            return true;
-    return false;
+    return gh_strlist_has(&org->partner_roles, gh_str_c(role));
 }
 
 /* Seed 002: an API that requires roles is available to a partner only if
