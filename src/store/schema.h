@@ -8,7 +8,7 @@
 #define GH_STORE_SCHEMA_H
 
 /* The latest schema version this binary knows. */
-#define GH_SCHEMA_VERSION 1
+#define GH_SCHEMA_VERSION 2
 
 extern const char *const gh_schema_sqlite[GH_SCHEMA_VERSION];
 

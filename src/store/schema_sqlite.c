@@ -269,6 +269,24 @@ const char *const gh_schema_sqlite[] = {
     "CREATE INDEX audit_events_object ON audit_events (object_id, at);"
     "CREATE INDEX audit_events_actor ON audit_events (actor_id, at);"
     "CREATE INDEX audit_events_org ON audit_events (org_id, at);",
+
+    /* 2: notifications: organizations' webhooks; the organization an outbox
+     * message concerns (its deliveries view); when an API key's owners were
+     * told it is about to expire (told once) */
+    "CREATE TABLE webhooks ("
+    " id TEXT PRIMARY KEY,"
+    " org_id TEXT NOT NULL REFERENCES orgs (id) ON DELETE CASCADE,"
+    " url TEXT NOT NULL,"
+    " events TEXT NOT NULL DEFAULT '[]',"
+    " description TEXT,"
+    " secret_enc TEXT NOT NULL,"
+    " enabled BIGINT NOT NULL DEFAULT 1,"
+    " created_at BIGINT NOT NULL,"
+    " created_by TEXT);"
+    "CREATE INDEX webhooks_org ON webhooks (org_id, created_at, id);"
+    "ALTER TABLE outbox ADD COLUMN org_id TEXT;"
+    "CREATE INDEX outbox_org ON outbox (org_id, created_at, id);"
+    "ALTER TABLE api_keys ADD COLUMN expiry_notified_at BIGINT NOT NULL DEFAULT 0;",
 };
 
 _Static_assert(sizeof gh_schema_sqlite / sizeof gh_schema_sqlite[0] == GH_SCHEMA_VERSION,
