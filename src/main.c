@@ -16,6 +16,7 @@
 #include "oauth/oauth.h"
 #include "oauth/token.h"
 #include "portal/mailer.h"
+#include "portal/notify.h"
 #include "portal/portal.h"
 #include "portal/token_cli.h"
 #include "store/entities.h"
@@ -138,6 +139,9 @@ struct serve_config {
     const char *smtp_user;
     long long mail_retry_base;
     long long mail_max_attempts;
+    long long webhook_connect_timeout;
+    long long webhook_timeout;
+    const char *mail_templates;
     long long session_idle;
     long long session_max;
     long long verify_ttl;
@@ -230,6 +234,22 @@ static void outbox_metrics(struct app *a, struct gh_buf *out)
                       "gatehouse_mail_failed_total %llu\n",
                       (unsigned long long)st.sent, (unsigned long long)st.attempt_failures,
                       (unsigned long long)st.failed);
+        gh_buf_printf(out,
+                      "# HELP gatehouse_webhook_sent_total Webhook deliveries this process "
+                      "made (2xx answers).\n"
+                      "# TYPE gatehouse_webhook_sent_total counter\n"
+                      "gatehouse_webhook_sent_total %llu\n"
+                      "# HELP gatehouse_webhook_attempt_failures_total Webhook delivery attempts "
+                      "that failed (retried later, or final).\n"
+                      "# TYPE gatehouse_webhook_attempt_failures_total counter\n"
+                      "gatehouse_webhook_attempt_failures_total %llu\n"
+                      "# HELP gatehouse_webhook_failed_total Webhook deliveries given up on "
+                      "(last attempt failed, or webhook deleted).\n"
+                      "# TYPE gatehouse_webhook_failed_total counter\n"
+                      "gatehouse_webhook_failed_total %llu\n",
+                      (unsigned long long)st.webhook_sent,
+                      (unsigned long long)st.webhook_attempt_failures,
+                      (unsigned long long)st.webhook_failed);
     }
 }
 
@@ -326,6 +346,8 @@ static int cmd_serve(int argc, char **argv)
         .mail_from = "gatehouse@localhost",
         .mail_retry_base = GH_MAILER_RETRY_BASE_SECS,
         .mail_max_attempts = GH_MAILER_MAX_ATTEMPTS,
+        .webhook_connect_timeout = GH_WEBHOOK_CONNECT_TIMEOUT_SECS,
+        .webhook_timeout = GH_WEBHOOK_TIMEOUT_SECS,
         .session_idle = 2 * 3600,
         .session_max = 24 * 3600,
         .verify_ttl = 48 * 3600,
@@ -381,6 +403,10 @@ static int cmd_serve(int argc, char **argv)
         {"smtp-user", "GATEHOUSE_SMTP_USER", "USER",
          "SMTP login; its password only from the environment variable GATEHOUSE_SMTP_PASSWORD",
          GH_OPT_STRING, &c.smtp_user, 0, 0},
+        {"mail-templates", "GATEHOUSE_MAIL_TEMPLATES", "DIR",
+         "mail templates overriding the built-in ones: <event>.subject, <event>.txt, "
+         "<event>.html (docs/notifications.md)",
+         GH_OPT_STRING, &c.mail_templates, 0, 0},
         {"mail-retry-base", "GATEHOUSE_MAIL_RETRY_BASE", "SECONDS",
          "delay before a failed mail's first retry, doubling each time up to an hour, +-25% at "
          "random",
@@ -388,6 +414,12 @@ static int cmd_serve(int argc, char **argv)
         {"mail-max-attempts", "GATEHOUSE_MAIL_MAX_ATTEMPTS", "N",
          "attempts to deliver a mail before it is marked failed", GH_OPT_INT, &c.mail_max_attempts,
          1, 1000},
+        {"webhook-connect-timeout", "GATEHOUSE_WEBHOOK_CONNECT_TIMEOUT", "SECONDS",
+         "time to connect to a webhook's URL before the attempt fails", GH_OPT_INT,
+         &c.webhook_connect_timeout, 1, 300},
+        {"webhook-timeout", "GATEHOUSE_WEBHOOK_TIMEOUT", "SECONDS",
+         "whole time of one webhook delivery (connect, send, answer) before it fails", GH_OPT_INT,
+         &c.webhook_timeout, 1, 600},
         {"session-idle", "GATEHOUSE_SESSION_IDLE", "SECONDS",
          "a login session unused this long ends", GH_OPT_INT, &c.session_idle, 1, 30 * 86400},
         {"session-max", "GATEHOUSE_SESSION_MAX", "SECONDS",
@@ -461,6 +493,13 @@ static int cmd_serve(int argc, char **argv)
                 c.token_alg);
         return EXIT_USAGE;
     }
+    char tplerr[1024];
+    struct gh_notify_templates *templates =
+        gh_notify_templates_load(c.mail_templates, tplerr, sizeof tplerr);
+    if (!templates) {
+        fprintf(stderr, "gatehouse serve: --mail-templates: %s\n", tplerr);
+        return EXIT_USAGE;
+    }
     gh_log_set_level(c.log_level);
 
     /* Block the stop signals before any thread exists so every thread
@@ -488,6 +527,7 @@ static int cmd_serve(int argc, char **argv)
     app.store = gh_store_open(c.db, &(struct gh_store_options){.migrate = true}, err, sizeof err);
     if (!app.store) {
         fprintf(stderr, "gatehouse serve: %s\n", err);
+        gh_notify_templates_free(templates);
         return EXIT_FAILURE;
     }
     gh_store_schema_version(app.store, &version);
@@ -515,6 +555,7 @@ static int cmd_serve(int argc, char **argv)
         .reset_token_secs = c.reset_ttl,
         .max_token_days = c.max_token_days,
     };
+    portal.templates = templates;
     portal.throttle_account = gh_throttle_new(&GH_THROTTLE_ACCOUNT_DEFAULTS);
     portal.throttle_addr = gh_throttle_new(&GH_THROTTLE_ADDRESS_DEFAULTS);
     portal.mailer = gh_mailer_start(
@@ -527,6 +568,10 @@ static int cmd_serve(int argc, char **argv)
                      .password = getenv("GATEHOUSE_SMTP_PASSWORD")},
             .max_attempts = (int)c.mail_max_attempts,
             .retry_base_secs = c.mail_retry_base,
+            .key = app.key,
+            .key_len = sizeof app.key,
+            .webhook = {.connect_timeout_secs = c.webhook_connect_timeout,
+                        .timeout_secs = c.webhook_timeout},
         },
         err, sizeof err);
     if (!portal.mailer) {
@@ -653,6 +698,7 @@ static int cmd_serve(int argc, char **argv)
             gh_authz_flush(&authz);
             if (now - last_sweep >= SWEEP_EVERY_SECONDS) {
                 sweep_expired(app.store, now);
+                gh_notify_scan_expiring(&portal, now, NULL); /* API keys about to expire */
                 last_sweep = now;
             }
         }
@@ -678,6 +724,7 @@ out:
     explicit_bzero(oauth.seal_key, sizeof oauth.seal_key);
     if (portal.mailer)
         gh_mailer_stop(portal.mailer); /* delivers what is due first */
+    gh_notify_templates_free(templates);
     app.mailer = NULL;
     if (portal.throttle_account)
         gh_throttle_free(portal.throttle_account);

@@ -2,31 +2,50 @@
 
 static const char url_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+static const char std_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-size_t gh_base64url_encode(const void *in, size_t n, char *out)
+/* Encodes n bytes with alphabet; pads to a multiple of four when pad. */
+static size_t encode(const void *in, size_t n, char *out, const char *alphabet, bool pad)
 {
     const unsigned char *p = in;
     size_t o = 0;
     size_t i = 0;
     for (; i + 3 <= n; i += 3) {
         uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
-        out[o++] = url_alphabet[v >> 18];
-        out[o++] = url_alphabet[(v >> 12) & 63];
-        out[o++] = url_alphabet[(v >> 6) & 63];
-        out[o++] = url_alphabet[v & 63];
+        out[o++] = alphabet[v >> 18];
+        out[o++] = alphabet[(v >> 12) & 63];
+        out[o++] = alphabet[(v >> 6) & 63];
+        out[o++] = alphabet[v & 63];
     }
     if (n - i == 1) {
         uint32_t v = (uint32_t)p[i] << 16;
-        out[o++] = url_alphabet[v >> 18];
-        out[o++] = url_alphabet[(v >> 12) & 63];
+        out[o++] = alphabet[v >> 18];
+        out[o++] = alphabet[(v >> 12) & 63];
+        if (pad) {
+            out[o++] = '=';
+            out[o++] = '=';
+        }
     } else if (n - i == 2) {
         uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8;
-        out[o++] = url_alphabet[v >> 18];
-        out[o++] = url_alphabet[(v >> 12) & 63];
-        out[o++] = url_alphabet[(v >> 6) & 63];
+        out[o++] = alphabet[v >> 18];
+        out[o++] = alphabet[(v >> 12) & 63];
+        out[o++] = alphabet[(v >> 6) & 63];
+        if (pad)
+            out[o++] = '=';
     }
     out[o] = '\0';
     return o;
+}
+
+size_t gh_base64url_encode(const void *in, size_t n, char *out)
+{
+    return encode(in, n, out, url_alphabet, false);
+}
+
+size_t gh_base64_encode(const void *in, size_t n, char *out)
+{
+    return encode(in, n, out, std_alphabet, true);
 }
 
 /* Value of c in the chosen alphabet, or -1. */

@@ -20,6 +20,13 @@
  * least GH_BASE64URL_LEN(n) + 1 bytes); returns the number of characters. */
 size_t gh_base64url_encode(const void *in, size_t n, char *out);
 
+/* Characters standard base64 with padding produces for n bytes (no NUL). */
+#define GH_BASE64_LEN(n) ((((n) + 2) / 3) * 4)
+
+/* Writes GH_BASE64_LEN(n) characters (standard alphabet, padded) and a NUL
+ * into out (at least GH_BASE64_LEN(n) + 1 bytes); returns the characters. */
+size_t gh_base64_encode(const void *in, size_t n, char *out);
+
 /* Decodes n base64url characters (no padding) into out, which has room for
  * out_cap bytes; *out_len receives the decoded length.  False when the input
  * is not canonical unpadded base64url or out_cap is too small. */

@@ -25,6 +25,7 @@
 #define GH_ID_API_TOKEN "tok"
 #define GH_ID_OUTBOX_MSG "msg"
 #define GH_ID_AUDIT_EVENT "aud"
+#define GH_ID_WEBHOOK "wh"
 
 #define GH_ID_PREFIX_MAX 8 /* a prefix is 1..8 lower-case ASCII letters */
 #define GH_ID_RANDOM_CHARS 26

@@ -310,6 +310,21 @@ struct gh_outbox_msg {
     char *last_error;
     int64_t created_at;
     int64_t sent_at;
+    char *org_id; /* the organization whose deliveries view lists it; NULL: none */
+};
+
+/* An organization's webhook (portal/webhooks.h): events are posted to url,
+ * signed with the secret (Standard Webhooks). */
+struct gh_webhook {
+    char *id; /* wh_… */
+    char *org_id;
+    char *url;                /* absolute http(s) URL */
+    struct gh_strlist events; /* event types; empty: all */
+    char *description;
+    char *secret_enc; /* "whsec_…" sealed with the master key (aad: the id) */
+    bool enabled;
+    int64_t created_at;
+    char *created_by; /* user id; NULL: the system */
 };
 
 struct gh_audit_event {

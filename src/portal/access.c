@@ -7,10 +7,11 @@
  * subscription to (any status), and those that already set a status for it.
  * A concerned provider's ADMINs (and platform admins, for any provider org)
  * set the status: red needs a reason (domain/validate.h), which the partner
- * org's responsible person receives by mail; green after red tells them
- * access is back.  Subscriptions and credentials keep their own statuses:
- * the red status blocks on top of them (domain/access.h), so green restores
- * exactly what was there.
+ * org's responsible person and the app's OWNERs receive by mail (and the
+ * partner's webhooks); green after red tells them access is back.
+ * Subscriptions and credentials keep their own statuses: the red status
+ * blocks on top of them (domain/access.h), so green restores exactly what
+ * was there.
  *
  * Reading: the app's members (and its partner org's ADMINs, platform admins)
  * see every concerned provider's entry, green when none was set; members of
@@ -25,9 +26,7 @@
 #include "domain/roles.h"
 #include "domain/validate.h"
 #include "portal/call.h"
-#include "portal/mail.h"
-
-#define PRODUCT "gatehouse"
+#include "portal/notify.h"
 
 /* One concerned provider and the caller's standing there. */
 struct provider_entry {
@@ -278,57 +277,13 @@ static struct provider_entry *settable_entry(struct gh_call *c, struct app_acces
     return e;
 }
 
-/* Mails the partner's responsible person about a red or restored status. */
+/* Tells the partner's responsible person and the app's OWNERs (and the
+ * partner's webhooks) about a red or restored status. */
 static bool notify_partner(struct gh_call *c, const struct app_access *x,
                            const struct provider_entry *e, enum gh_access_notice notice)
 {
-    struct gh_org partner;
-    enum gh_store_rc rc = gh_store_org_get(c->tx, x->app.org_id, c->req->arena, &partner);
-    if (rc != GH_STORE_OK) {
-        gh_call_store_fail(c, rc, "partner organization");
-        return false;
-    }
-    if (!partner.responsible_email || !*partner.responsible_email)
-        return true; /* nobody to tell */
-    struct gh_arena *a = c->req->arena;
-    bool blocked = notice == GH_ACCESS_NOTICE_BLOCKED;
-    const char *subject = gh_arena_printf(
-        a, "%s: app %s %s %s", blocked ? "Access blocked" : "Access restored", x->app.name,
-        blocked ? "is blocked by" : "may use the APIs of", e->org.name);
-    const char *text =
-        blocked ? gh_arena_printf(
-                      a,
-                      "Hello,\n\n"
-                      "%s has set the access status of your app %s (%s) to red: the app is\n"
-                      "blocked from all of %s's APIs.\n\n"
-                      "Reason given by the provider:\n\n  %s\n\n"
-                      "Subscriptions and credentials of the app keep their own status; access\n"
-                      "returns as it was when the provider sets the status back to green.\n"
-                      "Contact the provider to resolve this.\n\n"
-                      "-- \n" PRODUCT "\n",
-                      e->org.name, x->app.name, x->app.id, e->org.name,
-                      e->rec.reason ? e->rec.reason : "(none given)")
-                : gh_arena_printf(a,
-                                  "Hello,\n\n"
-                                  "%s has set the access status of your app %s (%s) back to\n"
-                                  "green: the app may use %s's APIs again, as before the block.\n\n"
-                                  "-- \n" PRODUCT "\n",
-                                  e->org.name, x->app.name, x->app.id, e->org.name);
-    struct gh_mail m = {
-        .from = c->p->cfg.mail_from,
-        .from_name = PRODUCT,
-        .to = partner.responsible_email,
-        .subject = subject,
-        .text = text,
-    };
-    if (!gh_mail_enqueue(c->tx, a, &m,
-                         blocked ? "app.access_status.red" : "app.access_status.green", c->now,
-                         NULL)) {
-        gh_call_fail(c, 500, NULL, "internal error: cannot queue the notification mail");
-        return false;
-    }
-    c->queued_mail = true;
-    return true;
+    return gh_notify_access_status(c, &x->app, &e->org, notice == GH_ACCESS_NOTICE_BLOCKED,
+                                   e->rec.reason);
 }
 
 static void access_put(struct gh_req *req)

@@ -28,12 +28,11 @@
 #include "domain/id.h"
 #include "domain/validate.h"
 #include "portal/call.h"
-#include "portal/mail.h"
+#include "portal/notify.h"
 
 #define VERIFY_TOKEN_PREFIX "ghv_"
 #define RESET_TOKEN_PREFIX "ghr_"
 #define MAIL_TOKEN_SIZE GH_SECRET_SIZE(4)
-#define PRODUCT "gatehouse"
 #define INVALID_TOKEN "invalid or expired token"
 #define SEARCH_MAX GH_EMAIL_MAX /* characters of a developer search */
 /* A password-reset request answers no sooner than this after it arrived,
@@ -62,33 +61,6 @@ static bool field_ok(struct gh_call *c, bool ok, const struct gh_field_error *er
     return ok;
 }
 
-/* "24 hours", "30 minutes", "1 day", … for mail texts. */
-static const char *duration_text(struct gh_arena *a, int64_t secs)
-{
-    static const struct {
-        int64_t secs;
-        const char *one, *many;
-    } units[] = {{86400, "day", "days"}, {3600, "hour", "hours"}, {60, "minute", "minutes"}};
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-        if (secs >= units[i].secs && secs % units[i].secs == 0) {
-            int64_t n = secs / units[i].secs;
-            return gh_arena_printf(a, "%lld %s", (long long)n,
-                                   n == 1 ? units[i].one : units[i].many);
-        }
-    }
-    return gh_arena_printf(a, "%lld %s", (long long)secs, secs == 1 ? "second" : "seconds");
-}
-
-static const char *utc_text(struct gh_arena *a, int64_t t)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    char buf[32];
-    strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
-    return gh_arena_strdup(a, buf);
-}
-
 /* public_url + path, without a doubled '/'. */
 static const char *portal_link(struct gh_call *c, const char *path, const char *token)
 {
@@ -99,26 +71,6 @@ static const char *portal_link(struct gh_call *c, const char *path, const char *
     if (token)
         return gh_arena_printf(c->req->arena, "%.*s%s?token=%s", (int)n, base, path, token);
     return gh_arena_printf(c->req->arena, "%.*s%s", (int)n, base, path);
-}
-
-/* Queues one plain-text mail to u in the call's transaction. */
-static bool queue_mail(struct gh_call *c, const struct gh_user *u, const char *event,
-                       const char *subject, const char *text)
-{
-    struct gh_mail m = {
-        .from = c->p->cfg.mail_from,
-        .from_name = PRODUCT,
-        .to = u->email,
-        .to_name = u->name,
-        .subject = subject,
-        .text = text,
-    };
-    if (!gh_mail_enqueue(c->tx, c->req->arena, &m, event, c->now, NULL)) {
-        gh_call_fail(c, 500, NULL, "internal error: cannot queue the mail");
-        return false;
-    }
-    c->queued_mail = true;
-    return true;
 }
 
 /* Creates a single-use mail-link token for u and writes the secret (prefix
@@ -194,45 +146,19 @@ static bool mail_verification(struct gh_call *c, const struct gh_user *u)
     int64_t ttl = c->p->cfg.verify_token_secs;
     if (!new_user_token(c, u, GH_UTOKEN_VERIFY_EMAIL, VERIFY_TOKEN_PREFIX, ttl, token))
         return false;
-    struct gh_arena *a = c->req->arena;
-    const char *text = gh_arena_printf(
-        a,
-        "Hello %s,\n\n"
-        "welcome to " PRODUCT ", the API developer portal. To finish your registration,\n"
-        "confirm that this email address is yours by opening this link:\n\n"
-        "%s\n\n"
-        "If the link does not open, send this code to POST /api/v1/verify-email:\n\n"
-        "    %s\n\n"
-        "The link works once and expires in %s, at %s.\n"
-        "You can log in once your address is confirmed.\n\n"
-        "If you did not register, ignore this mail: without the link nothing happens.\n\n"
-        "-- \n" PRODUCT "\n",
-        u->name, portal_link(c, "/verify-email", token), token, duration_text(a, ttl),
-        utc_text(a, c->now + ttl));
-    return queue_mail(c, u, "user.verify_email", "Confirm your email address for " PRODUCT, text);
+    return gh_notify_user(c, "user.verify_email", u, portal_link(c, "/verify-email", token), token,
+                          c->now + ttl, NULL);
 }
 
 /* The mail for a registration attempt with an address that already has an
  * account: it names the account's own name, never the one just sent. */
 static bool mail_already_registered(struct gh_call *c, const struct gh_user *u)
 {
-    const char *text = gh_arena_printf(
-        c->req->arena,
-        "Hello %s,\n\n"
-        "someone (perhaps you) just tried to register a new " PRODUCT " account with\n"
-        "this email address. You already have an account, so nothing was created\n"
-        "or changed.\n\n"
-        "If you forgot your password, you can choose a new one here:\n\n"
-        "%s\n\n"
-        "%s"
-        "If it was not you, ignore this mail: your account stays as it is.\n\n"
-        "-- \n" PRODUCT "\n",
-        u->name, portal_link(c, "/password-reset", NULL),
+    return gh_notify_user(
+        c, "user.register_existing", u, portal_link(c, "/password-reset", NULL), NULL, 0,
         u->email_verified_at ? ""
                              : "Your address is not confirmed yet; choosing a new password "
                                "confirms it too.\n\n");
-    return queue_mail(c, u, "user.register_existing",
-                      "Your email address is already registered at " PRODUCT, text);
 }
 
 /* One attempt at the registration's writes.  *conflict is set when another
@@ -353,24 +279,8 @@ static bool mail_reset(struct gh_call *c, const struct gh_user *u)
     int64_t ttl = c->p->cfg.reset_token_secs;
     if (!new_user_token(c, u, GH_UTOKEN_PASSWORD_RESET, RESET_TOKEN_PREFIX, ttl, token))
         return false;
-    struct gh_arena *a = c->req->arena;
-    const char *text = gh_arena_printf(
-        a,
-        "Hello %s,\n\n"
-        "someone (hopefully you) asked to reset the password of your " PRODUCT "\n"
-        "account. To choose a new password, open this link:\n\n"
-        "%s\n\n"
-        "If the link does not open, send this code with your new password to\n"
-        "POST /api/v1/password-reset/confirm:\n\n"
-        "    %s\n\n"
-        "The link works once and expires in %s, at %s.\n"
-        "Setting a new password logs you out everywhere; your personal API\n"
-        "tokens keep working.\n\n"
-        "If you did not ask for this, ignore this mail: your password stays as it is.\n\n"
-        "-- \n" PRODUCT "\n",
-        u->name, portal_link(c, "/password-reset", token), token, duration_text(a, ttl),
-        utc_text(a, c->now + ttl));
-    return queue_mail(c, u, "user.password_reset", "Reset your " PRODUCT " password", text);
+    return gh_notify_user(c, "user.password_reset", u, portal_link(c, "/password-reset", token),
+                          token, c->now + ttl, NULL);
 }
 
 static int64_t monotonic_ns(void)

@@ -20,6 +20,7 @@
 #include "domain/roles.h"
 #include "domain/validate.h"
 #include "portal/call.h"
+#include "portal/notify.h"
 
 #define DEFAULT_ACCESS_TOKEN_VALIDITY_SECS 86400
 #define GRACE_SECONDS_MAX (7 * 86400) /* a week */
@@ -619,7 +620,7 @@ static void secret_rotate(struct gh_req *req)
     json_object_set_new(changes, "previous_secret_expires_at",
                         gh_json_time(app.previous_secret_expires_at));
     if (!gh_call_audit(&c, "app.client_secret.rotate", "app", app.id, app.org_id, changes) ||
-        !gh_call_commit(&c))
+        !gh_notify_secret_rotated(&c, &app, app.previous_secret_expires_at) || !gh_call_commit(&c))
         return;
     gh_call_reply(&c, 200, render_app_with_secret(&app, secret));
 }

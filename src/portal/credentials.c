@@ -9,6 +9,7 @@
 #include "domain/id.h"
 #include "domain/validate.h"
 #include "portal/call.h"
+#include "portal/notify.h"
 
 #define API_KEY_PREFIX_LEN (sizeof GH_SECRET_PREFIX_API_KEY - 1)
 #define API_KEY_HINT_RANDOM_CHARS 4
@@ -247,7 +248,7 @@ static void h_api_keys_create(struct gh_req *req)
     json_object_set_new(changes, "key_hint", json_string(hint));
     json_object_set_new(changes, "expires_at", gh_json_time(expires_at));
     if (!gh_call_audit(&c, "api_key.create", "api_key", k.id, app.org_id, changes) ||
-        !gh_call_commit(&c))
+        !gh_notify_api_key_created(&c, &app, &k) || !gh_call_commit(&c))
         return;
     json_t *out = render_api_key(&k);
     json_object_set_new(out, "key", json_string(secret));

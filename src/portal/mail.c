@@ -281,6 +281,34 @@ static void put_qp_body(struct gh_buf *b, const char *text)
 
 /* ---- the message -------------------------------------------------------- */
 
+/* The multipart boundary: "=_gh_" and the id's letters, digits and "_".
+ * Quoted-printable never produces "=_" (an "=" is followed by hex digits
+ * or a line break), so no body line can contain the boundary. */
+static void put_boundary(struct gh_buf *b, const char *message_id)
+{
+    gh_buf_puts(b, "=_gh_");
+    for (const char *p = message_id; *p; p++) {
+        bool alnum = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                     (*p >= '0' && *p <= '9') || *p == '_';
+        if (alnum)
+            gh_buf_putc(b, *p);
+    }
+}
+
+static void put_part(struct gh_buf *b, const char *message_id, const char *type, const char *body)
+{
+    gh_buf_puts(b, "--");
+    put_boundary(b, message_id);
+    gh_buf_printf(b,
+                  "\r\nContent-Type: %s; charset=utf-8\r\n"
+                  "Content-Transfer-Encoding: quoted-printable\r\n"
+                  "\r\n",
+                  type);
+    put_qp_body(b, body);
+    if (!*body)
+        gh_buf_puts(b, "\r\n"); /* the CRLF that belongs to the next delimiter */
+}
+
 char *gh_mail_compose(struct gh_arena *a, const struct gh_mail *m)
 {
     if (!addr_ok(m->from) || !addr_ok(m->to) || !msgid_ok(m->message_id) || m->date < 0 ||
@@ -288,10 +316,11 @@ char *gh_mail_compose(struct gh_arena *a, const struct gh_mail *m)
         !utf8_valid((const unsigned char *)m->text, strlen(m->text)))
         return NULL;
     if ((m->from_name && !header_text_ok(m->from_name)) ||
-        (m->to_name && !header_text_ok(m->to_name)))
+        (m->to_name && !header_text_ok(m->to_name)) ||
+        (m->html && !utf8_valid((const unsigned char *)m->html, strlen(m->html))))
         return NULL;
     struct gh_buf b;
-    gh_buf_init(&b, a, 1024 + strlen(m->text) * 3 / 2);
+    gh_buf_init(&b, a, 1024 + (strlen(m->text) + (m->html ? strlen(m->html) : 0)) * 3 / 2);
     gh_buf_puts(&b, "Date: ");
     put_date(&b, m->date);
     gh_buf_puts(&b, "\r\nFrom: ");
@@ -301,12 +330,26 @@ char *gh_mail_compose(struct gh_arena *a, const struct gh_mail *m)
     gh_buf_puts(&b, "\r\n");
     put_subject(&b, m->subject);
     gh_buf_printf(&b, "\r\nMessage-ID: <%s@%s>\r\n", m->message_id, strchr(m->from, '@') + 1);
+    if (!m->html) {
+        gh_buf_puts(&b, "MIME-Version: 1.0\r\n"
+                        "Content-Type: text/plain; charset=utf-8\r\n"
+                        "Content-Transfer-Encoding: quoted-printable\r\n"
+                        "Auto-Submitted: auto-generated\r\n"
+                        "\r\n");
+        put_qp_body(&b, m->text);
+        return b.data;
+    }
     gh_buf_puts(&b, "MIME-Version: 1.0\r\n"
-                    "Content-Type: text/plain; charset=utf-8\r\n"
-                    "Content-Transfer-Encoding: quoted-printable\r\n"
+                    "Content-Type: multipart/alternative;\r\n boundary=\"");
+    put_boundary(&b, m->message_id);
+    gh_buf_puts(&b, "\"\r\n"
                     "Auto-Submitted: auto-generated\r\n"
                     "\r\n");
-    put_qp_body(&b, m->text);
+    put_part(&b, m->message_id, "text/plain", m->text);
+    put_part(&b, m->message_id, "text/html", m->html);
+    gh_buf_puts(&b, "--");
+    put_boundary(&b, m->message_id);
+    gh_buf_puts(&b, "--\r\n");
     return b.data;
 }
 
@@ -329,6 +372,7 @@ bool gh_mail_enqueue(struct gh_tx *tx, struct gh_arena *a, const struct gh_mail 
         .state = GH_OUTBOX_PENDING,
         .next_attempt_at = now,
         .created_at = now,
+        .org_id = (char *)m->org_id,
     };
     if (gh_store_outbox_insert(tx, &row) != GH_STORE_OK)
         return false;

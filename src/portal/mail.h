@@ -21,6 +21,8 @@ struct gh_mail {
     const char *to_name;   /* display name or NULL */
     const char *subject;   /* UTF-8, one line */
     const char *text;      /* UTF-8 plain-text body; lines end in \n or \r\n */
+    const char *html;      /* UTF-8 HTML body or NULL: a text/plain mail only */
+    const char *org_id;    /* the outbox row's organization (its deliveries view); NULL: none */
     /* Set by gh_mail_enqueue; gh_mail_compose needs them: */
     const char *message_id; /* "msg_…": Message-ID <message_id@domain of from> */
     int64_t date;           /* Unix seconds, the Date header */
@@ -30,8 +32,10 @@ struct gh_mail {
  * when a field is missing or unsafe: CR, LF or another control character in
  * a header value (header injection), an address that is not a plain
  * addr-spec, a message id with characters a Message-ID cannot hold, text
- * that is not valid UTF-8.  The subject and display names are RFC 2047
- * encoded-words when they are not plain ASCII. */
+ * (or html) that is not valid UTF-8.  The subject and display names are
+ * RFC 2047 encoded-words when they are not plain ASCII.  With html the
+ * message is multipart/alternative: the text part first, then the HTML
+ * part (RFC 2046 5.1.4: the preferred last), both quoted-printable. */
 char *gh_mail_compose(struct gh_arena *a, const struct gh_mail *m);
 
 /* Composes m (with a new msg_ id and the Date now) and inserts it into the

@@ -1,4 +1,4 @@
-/* Mail delivery worker (portal/mailer.h). */
+/* The outbox delivery worker, mail and webhooks (portal/mailer.h). */
 #include "portal/mailer.h"
 
 #include <errno.h>
@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "crypto/random.h"
 #include "domain/id.h"
+#include "portal/webhooks.h"
 
 #define BATCH 32 /* messages claimed per transaction */
 
@@ -33,7 +34,11 @@ struct gh_mailer {
     pthread_cond_t cv; /* on CLOCK_MONOTONIC */
     bool nudged;
     bool stopping;
-    _Atomic uint64_t sent, attempt_failures, failed; /* gh_mailer_get_stats */
+    bool have_seal_key;
+    uint8_t seal_key[GH_AEAD_KEY_BYTES]; /* opens webhook secrets */
+    /* gh_mailer_get_stats */
+    _Atomic uint64_t sent, attempt_failures, failed;
+    _Atomic uint64_t wh_sent, wh_attempt_failures, wh_failed;
 };
 
 static int64_t now_of(const struct gh_mailer *m)
@@ -201,22 +206,64 @@ static bool send_message(const struct gh_mailer *m, const struct gh_outbox_msg *
     return gh_smtp_send(&m->cfg.smtp, msg->recipient, body, strlen(body), err, errlen);
 }
 
-/* Delivers one claimed message (SMTP or file) and settles it in its own
- * transaction. */
+/* POSTs a webhook message to its webhook.  *gone is set when the webhook
+ * was deleted or disabled (no attempt can succeed). */
+static bool send_webhook(const struct gh_mailer *m, const struct gh_outbox_msg *msg, bool *gone,
+                         char *err, size_t errlen)
+{
+    *gone = false;
+    if (!m->have_seal_key) {
+        snprintf(err, errlen, "no key to open webhook secrets");
+        return false;
+    }
+    struct gh_arena *a = gh_arena_new(4096);
+    struct gh_tx *tx = NULL;
+    struct gh_webhook w;
+    enum gh_store_rc rc = gh_store_begin(m->store, GH_TX_READ, &tx);
+    if (rc == GH_STORE_OK) {
+        rc = msg->recipient ? gh_store_webhook_get(tx, msg->recipient, a, &w) : GH_STORE_NOT_FOUND;
+        gh_store_rollback(tx);
+    }
+    bool ok = false;
+    if (rc == GH_STORE_NOT_FOUND || (rc == GH_STORE_OK && !w.enabled)) {
+        *gone = true;
+        snprintf(err, errlen, "webhook deleted");
+    } else if (rc != GH_STORE_OK) {
+        snprintf(err, errlen, "store: cannot read the webhook (%s)", gh_store_rc_name(rc));
+    } else {
+        char *secret = gh_webhooks_open_secret(a, m->seal_key, &w);
+        if (!secret)
+            snprintf(err, errlen, "the webhook's secret cannot be opened with this master key");
+        else
+            ok = gh_webhook_send(&m->cfg.webhook, w.url, secret, msg->id, (int64_t)time(NULL),
+                                 msg->body ? msg->body : "", err, errlen);
+        if (secret)
+            explicit_bzero(secret, strlen(secret));
+    }
+    gh_arena_free(a);
+    return ok;
+}
+
+/* Delivers one claimed message (SMTP, file or webhook POST) and settles it
+ * in its own transaction. */
 static void deliver(struct gh_mailer *m, const struct gh_outbox_msg *msg)
 {
     char name[128] = "", err[512] = "";
-    /* the id becomes a file name: nothing but a well-formed id may */
+    bool webhook = msg->channel == GH_OUTBOX_WEBHOOK;
+    /* the id becomes a file name and a header: nothing but a well-formed id may */
     bool bad_id = !gh_id_valid(msg->id, GH_ID_OUTBOX_MSG);
+    bool gone = false;
     bool ok = false;
     if (bad_id)
         snprintf(err, sizeof err, "the message id is not a well-formed msg_ id");
+    else if (webhook)
+        ok = send_webhook(m, msg, &gone, err, sizeof err);
     else if (m->smtp)
         ok = send_message(m, msg, err, sizeof err);
     else
         ok = write_message(m, msg, name, sizeof name, err, sizeof err);
     int attempts = msg->attempts + 1;
-    bool final = !ok && (bad_id || attempts >= m->cfg.max_attempts);
+    bool final = !ok && (bad_id || gone || attempts >= m->cfg.max_attempts);
     int64_t now = now_of(m);
     struct gh_tx *tx = NULL;
     enum gh_store_rc rc = gh_store_begin(m->store, GH_TX_WRITE, &tx);
@@ -238,11 +285,33 @@ static void deliver(struct gh_mailer *m, const struct gh_outbox_msg *msg)
     if (rc != GH_STORE_OK && tx)
         gh_store_rollback(tx);
 
-    atomic_fetch_add(ok ? &m->sent : &m->attempt_failures, 1);
-    if (final)
-        atomic_fetch_add(&m->failed, 1);
+    if (webhook) {
+        atomic_fetch_add(ok ? &m->wh_sent : &m->wh_attempt_failures, 1);
+        if (final)
+            atomic_fetch_add(&m->wh_failed, 1);
+    } else {
+        atomic_fetch_add(ok ? &m->sent : &m->attempt_failures, 1);
+        if (final)
+            atomic_fetch_add(&m->failed, 1);
+    }
     struct gh_log_line l;
-    if (ok) {
+    if (webhook) {
+        if (gh_log_begin(&l,
+                         ok      ? GH_LOG_INFO
+                         : final ? GH_LOG_ERROR
+                                 : GH_LOG_WARN,
+                         ok ? "webhook.sent" : "webhook.attempt_failed")) {
+            gh_log_str(&l, "msg_id", msg->id);
+            gh_log_str(&l, "event", msg->event ? msg->event : "");
+            gh_log_str(&l, "webhook_id", msg->recipient ? msg->recipient : "");
+            gh_log_int(&l, "attempts", attempts);
+            if (!ok) {
+                gh_log_bool(&l, "final", final);
+                gh_log_str(&l, "error", err);
+            }
+            gh_log_end(&l);
+        }
+    } else if (ok) {
         if (gh_log_begin(&l, GH_LOG_INFO, "mail.sent")) {
             gh_log_str(&l, "msg_id", msg->id);
             gh_log_str(&l, "event", msg->event ? msg->event : "");
@@ -288,12 +357,8 @@ static void deliver_due(struct gh_mailer *m)
             log_store_problem("commit claim", rc, NULL);
             break;
         }
-        /* The claim takes due messages of every channel; webhook messages
-         * are not this worker's and stay leased until their lease ends. */
-        for (size_t i = 0; i < n; i++) {
-            if (msgs[i].channel == GH_OUTBOX_EMAIL)
-                deliver(m, &msgs[i]);
-        }
+        for (size_t i = 0; i < n; i++)
+            deliver(m, &msgs[i]);
         if (n < BATCH)
             break;
     }
@@ -344,8 +409,8 @@ static void free_mailer(struct gh_mailer *m)
     free(m->smtp_user);
     free(m->smtp_password);
     free(m->dir);
-    if (m->smtp)
-        gh_smtp_global_cleanup();
+    explicit_bzero(m->seal_key, sizeof m->seal_key);
+    gh_smtp_global_cleanup();
     free(m);
 }
 
@@ -371,10 +436,6 @@ struct gh_mailer *gh_mailer_start(struct gh_store *store, const struct gh_mailer
     if (smtp) {
         if (!smtp_config_ok(&cfg->smtp, err, errlen))
             return NULL;
-        if (!gh_smtp_global_init()) {
-            snprintf(err, errlen, "cannot initialise libcurl for SMTP");
-            return NULL;
-        }
     } else {
         if (!cfg->mail_dir || !*cfg->mail_dir) {
             snprintf(err, errlen, "no mail directory given");
@@ -382,6 +443,11 @@ struct gh_mailer *gh_mailer_start(struct gh_store *store, const struct gh_mailer
         }
         if (!make_dirs(cfg->mail_dir, err, errlen))
             return NULL;
+    }
+    /* libcurl serves SMTP and webhooks alike */
+    if (!gh_smtp_global_init()) {
+        snprintf(err, errlen, "cannot initialise libcurl");
+        return NULL;
     }
     struct gh_mailer *m = gh_xcalloc(1, sizeof *m);
     m->store = store;
@@ -394,6 +460,12 @@ struct gh_mailer *gh_mailer_start(struct gh_store *store, const struct gh_mailer
             m->dir[--len] = '\0';
     }
     m->cfg.mail_dir = m->dir;
+    if (cfg->key && cfg->key_len) {
+        gh_webhooks_derive_seal_key(cfg->key, cfg->key_len, m->seal_key);
+        m->have_seal_key = true;
+    }
+    m->cfg.key = NULL; /* the derived key is all the worker keeps */
+    m->cfg.key_len = 0;
     m->smtp_url = smtp ? gh_xstrdup(cfg->smtp.url) : NULL;
     m->smtp_from = smtp ? gh_xstrdup(cfg->smtp.from) : NULL;
     m->smtp_user = smtp && cfg->smtp.user && *cfg->smtp.user ? gh_xstrdup(cfg->smtp.user) : NULL;
@@ -472,4 +544,7 @@ void gh_mailer_get_stats(struct gh_mailer *m, struct gh_mailer_stats *out)
     out->sent = atomic_load(&m->sent);
     out->attempt_failures = atomic_load(&m->attempt_failures);
     out->failed = atomic_load(&m->failed);
+    out->webhook_sent = atomic_load(&m->wh_sent);
+    out->webhook_attempt_failures = atomic_load(&m->wh_attempt_failures);
+    out->webhook_failed = atomic_load(&m->wh_failed);
 }

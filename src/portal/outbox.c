@@ -1,10 +1,14 @@
 /* GET /api/v1/outbox and POST /api/v1/outbox/{id}/retry: platform admins
- * only.  A message is shown without its recipient and body, which can carry
- * secrets (verification and password-reset links); the last error and the
- * attempts say what went wrong.  A retry resets a failed (or pending)
- * message to pending with no attempts, due now, and nudges the mail worker;
- * a sent message is not sent again (409). */
+ * only.  GET /api/v1/orgs/{org}/deliveries and POST
+ * /api/v1/orgs/{org}/deliveries/{id}/retry: the same for the messages of
+ * one organization (outbox.org_id), for its ADMINs and platform admins.  A message is shown without
+ * its recipient and body, which can carry secrets (verification and password-reset links); the last
+ * error and the attempts say what went wrong.  A retry resets a failed (or pending) message to
+ * pending with no attempts, due now, and nudges the mail worker; a sent message is not sent again
+ * (409). */
 #include "portal/outbox.h"
+
+#include <string.h>
 
 #include "domain/id.h"
 #include "portal/call.h"
@@ -34,6 +38,10 @@ static json_t *render_msg(const struct gh_outbox_msg *m)
                         m->state == GH_OUTBOX_PENDING ? gh_json_time(m->next_attempt_at)
                                                       : json_null());
     json_object_set_new(o, "sent_at", gh_json_time(m->sent_at));
+    /* a webhook's id is no secret; a mail's recipient may be */
+    json_object_set_new(o, "webhook_id",
+                        m->channel == GH_OUTBOX_WEBHOOK ? gh_json_str_or_null(m->recipient)
+                                                        : json_null());
     return o;
 }
 
@@ -74,57 +82,90 @@ static bool channel_param(struct gh_call *c, enum gh_outbox_channel *value,
     return true;
 }
 
-static void h_outbox_list(struct gh_req *req)
+/* The org in the path for its deliveries: platform admins and the org's
+ * ADMINs; other members 403, anyone else 404. */
+static bool admin_org(struct gh_call *c, struct gh_org *org)
 {
-    struct gh_call c;
-    if (!gh_call_begin(&c, req, GH_CALL_ADMIN))
-        return;
+    enum gh_org_role role;
+    if (!gh_call_visible_org(c, gh_req_param(c->req, "org"), org, &role))
+        return false;
+    if (c->who.platform_admin || role == GH_ORG_ADMIN)
+        return true;
+    gh_call_fail(c, 403, NULL, "only the organization's ADMINs and platform admins can do this");
+    return false;
+}
+
+/* The list of both views; org_id NULL: the whole outbox. */
+static void list_messages(struct gh_call *c, const char *org_id)
+{
+    struct gh_req *req = c->req;
     enum gh_outbox_state state;
     enum gh_outbox_channel channel;
-    struct gh_outbox_filter f = {0};
+    struct gh_outbox_filter f = {.org_id = org_id};
     struct gh_page page;
-    if (!state_param(&c, &state, &f.state) || !channel_param(&c, &channel, &f.channel) ||
-        !gh_call_page(&c, &page))
+    bool bad = false;
+    f.event = gh_call_query(c, "event", &bad);
+    if (bad || !state_param(c, &state, &f.state) || !channel_param(c, &channel, &f.channel) ||
+        !gh_call_page(c, &page))
         return;
     struct gh_outbox_msg *msgs = NULL;
     size_t n = 0;
     int64_t total = 0;
-    enum gh_store_rc rc = gh_store_outbox_count(c.tx, &f, &total);
+    enum gh_store_rc rc = gh_store_outbox_count(c->tx, &f, &total);
     if (rc == GH_STORE_OK)
-        rc = gh_store_outbox_search(c.tx, &f, &page, req->arena, &msgs, &n);
+        rc = gh_store_outbox_search(c->tx, &f, &page, req->arena, &msgs, &n);
     if (rc != GH_STORE_OK) {
-        gh_call_store_fail(&c, rc, "outbox messages");
+        gh_call_store_fail(c, rc, org_id ? "deliveries" : "outbox messages");
         return;
     }
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(items, render_msg(&msgs[i]));
-    gh_call_reply_list(&c, items, total);
+    gh_call_reply_list(c, items, total);
 }
 
-static void h_outbox_retry(struct gh_req *req)
+static void h_outbox_list(struct gh_req *req)
 {
     struct gh_call c;
-    if (!gh_call_begin(&c, req, GH_CALL_ADMIN | GH_CALL_WRITE))
+    if (!gh_call_begin(&c, req, GH_CALL_ADMIN))
         return;
+    list_messages(&c, NULL);
+}
+
+static void h_deliveries_list(struct gh_req *req)
+{
+    struct gh_call c;
+    struct gh_org org;
+    if (!gh_call_begin(&c, req, GH_CALL_AUTH) || !admin_org(&c, &org))
+        return;
+    list_messages(&c, org.id);
+}
+
+/* The retry of both views; org_id NULL: any message, else only that org's
+ * (another org's message is 404). */
+static void retry_message(struct gh_call *c, const char *org_id)
+{
+    struct gh_req *req = c->req;
+    const char *what = org_id ? "delivery" : "outbox message";
     struct gh_str p = gh_req_param(req, "id");
     char *id = gh_arena_strndup(req->arena, p.ptr, p.len);
     struct gh_outbox_msg m;
     enum gh_store_rc rc = gh_id_valid(id, GH_ID_OUTBOX_MSG)
-                              ? gh_store_outbox_get(c.tx, id, req->arena, &m)
+                              ? gh_store_outbox_get(c->tx, id, req->arena, &m)
                               : GH_STORE_NOT_FOUND;
+    if (rc == GH_STORE_OK && org_id && (!m.org_id || strcmp(m.org_id, org_id) != 0))
+        rc = GH_STORE_NOT_FOUND;
     if (rc != GH_STORE_OK) {
-        gh_call_store_fail(&c, rc, "outbox message");
+        gh_call_store_fail(c, rc, what);
         return;
     }
-    rc = gh_store_outbox_retry(c.tx, m.id, c.now);
+    rc = gh_store_outbox_retry(c->tx, m.id, c->now);
     if (rc == GH_STORE_CONFLICT) {
-        gh_call_failf(&c, 409, NULL, "outbox message %s was sent already; it is not sent again",
-                      m.id);
+        gh_call_failf(c, 409, NULL, "%s %s was sent already; it is not sent again", what, m.id);
         return;
     }
     if (rc != GH_STORE_OK) {
-        gh_call_store_fail(&c, rc, "outbox message");
+        gh_call_store_fail(c, rc, what);
         return;
     }
     json_t *changes = json_object();
@@ -136,15 +177,35 @@ static void h_outbox_retry(struct gh_req *req)
     json_object_set_new(changes, "last_error", gh_json_str_or_null(m.last_error));
     m.state = GH_OUTBOX_PENDING;
     m.attempts = 0;
-    m.next_attempt_at = c.now;
-    c.queued_mail = true; /* the worker need not wait for its next round */
-    if (gh_call_audit(&c, "outbox.retry", "outbox_message", m.id, NULL, changes) &&
-        gh_call_commit(&c))
-        gh_call_reply(&c, 200, render_msg(&m));
+    m.next_attempt_at = c->now;
+    c->queued_mail = true; /* the worker need not wait for its next round */
+    if (gh_call_audit(c, "outbox.retry", "outbox_message", m.id, m.org_id, changes) &&
+        gh_call_commit(c))
+        gh_call_reply(c, 200, render_msg(&m));
+}
+
+static void h_outbox_retry(struct gh_req *req)
+{
+    struct gh_call c;
+    if (!gh_call_begin(&c, req, GH_CALL_ADMIN | GH_CALL_WRITE))
+        return;
+    retry_message(&c, NULL);
+}
+
+static void h_deliveries_retry(struct gh_req *req)
+{
+    struct gh_call c;
+    struct gh_org org;
+    if (!gh_call_begin(&c, req, GH_CALL_AUTH | GH_CALL_WRITE) || !admin_org(&c, &org))
+        return;
+    retry_message(&c, org.id);
 }
 
 bool gh_portal_register_outbox(struct gh_router *r, struct gh_portal *p)
 {
     return gh_router_add(r, GH_GET, "/api/v1/outbox", h_outbox_list, p) &&
-           gh_router_add(r, GH_POST, "/api/v1/outbox/{id}/retry", h_outbox_retry, p);
+           gh_router_add(r, GH_POST, "/api/v1/outbox/{id}/retry", h_outbox_retry, p) &&
+           gh_router_add(r, GH_GET, "/api/v1/orgs/{org}/deliveries", h_deliveries_list, p) &&
+           gh_router_add(r, GH_POST, "/api/v1/orgs/{org}/deliveries/{id}/retry", h_deliveries_retry,
+                         p);
 }

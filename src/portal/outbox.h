@@ -1,8 +1,10 @@
 /* The notification outbox for platform admins (/api/v1/outbox): every
  * queued, sent and failed message with its attempts and last error (never
  * its recipient or body: mails carry verification and reset links), and a
- * retry that makes a message due again.  Who may call: docs/permissions.md
- * (the outbox table). */
+ * retry that makes a message due again; and each organization's view of
+ * its own messages (outbox.org_id: its webhook deliveries and the mail
+ * about it), /api/v1/orgs/{org}/deliveries, for its ADMINs.  Who may call:
+ * docs/permissions.md (the outbox table). */
 #ifndef GH_PORTAL_OUTBOX_H
 #define GH_PORTAL_OUTBOX_H
 

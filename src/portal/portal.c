@@ -7,6 +7,7 @@
 #include "portal/openapi.h"
 #include "portal/outbox.h"
 #include "portal/subscriptions.h"
+#include "portal/webhooks.h"
 
 bool gh_portal_register(struct gh_router *r, struct gh_portal *p)
 {
@@ -15,5 +16,5 @@ bool gh_portal_register(struct gh_router *r, struct gh_portal *p)
            gh_portal_register_audit(r, p) && gh_portal_register_apis(r, p) &&
            gh_portal_register_apps(r, p) && gh_portal_register_credentials(r, p) &&
            gh_portal_register_subscriptions(r, p) && gh_portal_register_access(r, p) &&
-           gh_portal_register_outbox(r, p);
+           gh_portal_register_outbox(r, p) && gh_portal_register_webhooks(r, p);
 }

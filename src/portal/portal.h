@@ -17,6 +17,7 @@
 
 struct gh_throttle;
 struct gh_mailer;
+struct gh_notify_templates;
 
 struct gh_portal_config {
     const char *public_url;    /* base of links in mails ("http://127.0.0.1:8080") */
@@ -36,6 +37,8 @@ struct gh_portal {
     struct gh_throttle *throttle_account; /* login failures per email */
     struct gh_throttle *throttle_addr;    /* login failures per client address */
     struct gh_mailer *mailer;             /* nudged after a commit that queued mail; may be NULL */
+    /* mail templates (portal/notify.h); NULL: the built-in defaults */
+    const struct gh_notify_templates *templates;
 };
 
 /* Adds every /api/v1 route (and the OpenAPI document) to r; false on a

@@ -23,8 +23,8 @@
  * provider's ADMINs (roles.h: read_token_hashes) and platform admins.
  *
  * Every change writes a subscription event (the history), an audit event
- * (in the acting side's org) and a mail to the other side's responsible
- * person through the outbox. */
+ * (in the acting side's org) and notifications to the other side through
+ * the outbox (portal/notify.h). */
 #include "portal/subscriptions.h"
 
 #include <assert.h>
@@ -38,9 +38,8 @@
 #include "domain/subscription.h"
 #include "domain/validate.h"
 #include "portal/call.h"
-#include "portal/mail.h"
+#include "portal/notify.h"
 
-#define PRODUCT "gatehouse"
 #define ACCESS_TOKEN_SIZE GH_SECRET_SIZE(sizeof GH_SECRET_PREFIX_ACCESS_TOKEN - 1)
 
 /* A subscription with everything around it and what the caller may do. */
@@ -328,67 +327,24 @@ static bool add_event(struct gh_call *c, const struct sub_view *v, bool has_from
     return true;
 }
 
-/* The management-API URL of a subscription, or of one of its actions
- * (action NULL: its history), under the configured public URL. */
-static const char *sub_url(struct gh_call *c, const char *sub_id, const char *action)
+/* Tells the other side about v (portal/notify.h): the provider's ADMINs
+ * and responsible person (to_provider), or the partner's responsible person
+ * and the app's OWNERs; and that side's webhooks. */
+static bool notify(struct gh_call *c, const struct sub_view *v, const char *event,
+                   const char *from_status, const char *reason, bool to_provider)
 {
-    const char *base = c->p->cfg.public_url ? c->p->cfg.public_url : "";
-    size_t n = strlen(base);
-    while (n > 0 && base[n - 1] == '/')
-        n--;
-    return gh_arena_printf(c->req->arena, "%.*s/api/v1/subscriptions/%s/%s", (int)n, base, sub_id,
-                           action ? action : "history");
-}
-
-/* Who acted, for mail texts. */
-static const char *actor_text(const struct gh_call *c)
-{
-    if (c->who.has_user)
-        return gh_arena_printf(c->req->arena, "%s <%s>", c->who.user.name, c->who.user.email);
-    return "a platform admin";
-}
-
-/* Mails the other side's responsible person (to; none set: nobody to tell,
- * which is not an error) about v in the call's transaction. */
-static bool notify(struct gh_call *c, const struct sub_view *v, const char *to, const char *event,
-                   const char *subject, const char *headline, const char *from_status,
-                   const char *reason, const char *next_step)
-{
-    if (!to || !*to)
-        return true;
-    struct gh_arena *a = c->req->arena;
-    const char *status =
-        from_status ? gh_arena_printf(a, "%s -> %s", from_status, gh_sub_status_name(v->sub.status))
-                    : gh_sub_status_name(v->sub.status);
-    const char *text = gh_arena_printf(a,
-                                       "Hello,\n\n%s\n\n"
-                                       "  Subscription: %s\n"
-                                       "  App:          %s (%s) of %s\n"
-                                       "  API:          %s (%s) of %s\n"
-                                       "  Plan:         %s\n"
-                                       "  Status:       %s\n"
-                                       "  Reason:       %s\n"
-                                       "  By:           %s\n\n"
-                                       "%s\n\n"
-                                       "Details and history: %s\n\n"
-                                       "-- \n" PRODUCT "\n",
-                                       headline, v->sub.id, v->app.name, v->app.id, v->partner.name,
-                                       v->api.name, v->api.id, v->provider.name, v->plan.name,
-                                       status, reason ? reason : "(none given)", actor_text(c),
-                                       next_step, sub_url(c, v->sub.id, NULL));
-    struct gh_mail m = {
-        .from = c->p->cfg.mail_from,
-        .from_name = PRODUCT,
-        .to = to,
-        .subject = subject,
-        .text = text,
-    };
-    if (!gh_mail_enqueue(c->tx, a, &m, event, c->now, NULL)) {
-        gh_call_fail(c, 500, NULL, "internal error: cannot queue the notification mail");
-        return false;
-    }
-    c->queued_mail = true;
-    return true;
+    return gh_notify_subscription(c, &(struct gh_notify_sub){
+                                         .event = event,
+                                         .sub = &v->sub,
+                                         .app = &v->app,
+                                         .api = &v->api,
+                                         .plan = &v->plan,
+                                         .partner = &v->partner,
+                                         .provider = &v->provider,
+                                         .old_status = from_status,
+                                         .reason = reason,
+                                         .to_provider = to_provider,
+                                     });
 }
 
 /* ---- POST /api/v1/apps/{app}/subscriptions ------------------------------------------ */
@@ -527,28 +483,11 @@ static void sub_create(struct gh_req *req)
     json_object_set_new(changes, "status", json_string(gh_sub_status_name(v.sub.status)));
     json_object_set_new(changes, "access_token_issued", json_boolean(token != NULL));
     bool active = v.sub.status == GH_SUB_ACTIVE;
-    const char *subject = gh_arena_printf(req->arena, "%s: %s for %s",
-                                          active ? "New subscription (approved automatically)"
-                                                 : "Activation requested",
-                                          v.app.name, v.api.name);
-    const char *headline =
-        active ? "An app subscribed to your API with a plan that is approved automatically; the "
-                 "subscription is active."
-               : "An app requests activation of your API.";
-    const char *next = active
-                           ? gh_arena_printf(req->arena, "To block it: POST %s",
-                                             sub_url(&c, v.sub.id, "deactivate"))
-                           : gh_arena_printf(req->arena,
-                                             "To activate it: POST %s\n"
-                                             "To reject it:   POST %s with {\"reason\": \"...\"}",
-                                             sub_url(&c, v.sub.id, "activate"),
-                                             sub_url(&c, v.sub.id, "deactivate"));
     if (!add_event(&c, &v, false, v.sub.status, NULL) ||
         !gh_call_audit(&c, "subscription.create", "subscription", v.sub.id, v.app.org_id,
                        changes) ||
-        !notify(&c, &v, v.provider.responsible_email,
-                active ? "subscription.created" : "subscription.activation_requested", subject,
-                headline, NULL, NULL, next) ||
+        !notify(&c, &v, active ? "subscription.created" : "subscription.activation_requested", NULL,
+                NULL, true) ||
         !gh_call_commit(&c))
         return;
     gh_call_reply(&c, 201, render_sub(&v, token));
@@ -588,37 +527,23 @@ static bool reason_member(struct gh_call *c, char **reason)
     return true;
 }
 
-/* What the other side is told about a transition, and the action it may
- * take next (NULL: none to suggest). */
-struct transition_mail {
-    const char *event;
-    const char *subject; /* before ": <app> for <api>" */
-    const char *headline;
-    const char *next_text;
-    const char *next_action;
-};
-
-static const struct transition_mail transition_mails[GH_SUB_ACTION_COUNT] = {
-    [GH_SUB_ACTIVATE] = {"subscription.activated", "Subscription activated",
-                         "The provider activated your app's subscription.",
-                         "The app can now use the API with the credentials of its "
-                         "authentication method.",
-                         NULL},
-    [GH_SUB_REQUEST_DEACTIVATION] = {"subscription.deactivation_requested",
-                                     "Deactivation requested",
-                                     "A partner asks you to deactivate (block) its app's "
-                                     "subscription to your API.",
-                                     "To block it:", "deactivate"},
-    [GH_SUB_DEACTIVATE] = {"subscription.deactivated", "Subscription deactivated",
-                           "The provider deactivated your app's subscription (or rejected its "
-                           "activation request).",
-                           "To ask for access again:", "request-activation"},
-    [GH_SUB_REQUEST_ACTIVATION] = {"subscription.activation_requested", "Activation requested",
-                                   "A partner requests activation of its app's subscription to "
-                                   "your API again.",
-                                   "To activate it (or reject it with its deactivate action):",
-                                   "activate"},
-};
+/* The event the other side is told of after an action (a deactivation of
+ * a subscription whose activation was requested is a rejection). */
+static const char *transition_event(enum gh_sub_action action, enum gh_sub_status from)
+{
+    switch (action) {
+    case GH_SUB_ACTIVATE:
+        return "subscription.activated";
+    case GH_SUB_REQUEST_DEACTIVATION:
+        return "subscription.deactivation_requested";
+    case GH_SUB_DEACTIVATE:
+        return from == GH_SUB_ACTIVATION_REQUESTED ? "subscription.rejected"
+                                                   : "subscription.deactivated";
+    case GH_SUB_REQUEST_ACTIVATION:
+    default:
+        return "subscription.activation_requested";
+    }
+}
 
 /* "subscription.request_activation" for the audit log. */
 static const char *audit_action(struct gh_arena *a, enum gh_sub_action action)
@@ -690,18 +615,11 @@ static void sub_transition(struct gh_req *req, enum gh_sub_action action)
     json_object_set_new(changes, "reason", gh_json_str_or_null(reason));
     if (token)
         json_object_set_new(changes, "access_token_issued", json_true());
-    const struct transition_mail *m = &transition_mails[action];
-    const char *to = provider_action ? v.partner.responsible_email : v.provider.responsible_email;
-    const char *subject =
-        gh_arena_printf(req->arena, "%s: %s for %s", m->subject, v.app.name, v.api.name);
-    const char *next = m->next_action ? gh_arena_printf(req->arena, "%s POST %s", m->next_text,
-                                                        sub_url(&c, v.sub.id, m->next_action))
-                                      : m->next_text;
     if (!add_event(&c, &v, true, from, reason) ||
         !gh_call_audit(&c, audit_action(req->arena, action), "subscription", v.sub.id,
                        provider_action ? v.provider.id : v.partner.id, changes) ||
-        !notify(&c, &v, to, m->event, subject, m->headline, gh_sub_status_name(from), reason,
-                next) ||
+        !notify(&c, &v, transition_event(action, from), gh_sub_status_name(from), reason,
+                !provider_action) ||
         !gh_call_commit(&c))
         return;
     gh_call_reply(&c, 200, render_sub(&v, token));

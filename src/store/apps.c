@@ -217,6 +217,27 @@ enum gh_store_rc gh_store_api_key_touch_last_used(struct gh_tx *tx, const char *
     return rc == GH_STORE_OK && changes == 0 ? GH_STORE_NOT_FOUND : rc;
 }
 
+enum gh_store_rc gh_store_api_key_list_expiring(struct gh_tx *tx, int64_t after, int64_t before,
+                                                struct gh_arena *a, struct gh_api_key **out,
+                                                size_t *n)
+{
+    struct gh_param p[] = {GH_PINT(after), GH_PINT(before)};
+    return list_api_keys(tx, &api_keys,
+                         "expires_at > 0 AND expires_at > ? AND expires_at <= ? AND "
+                         "expiry_notified_at = 0",
+                         "expires_at, id", p, GH_NPARAMS(p), NULL, a, out, n);
+}
+
+enum gh_store_rc gh_store_api_key_mark_expiry_notified(struct gh_tx *tx, const char *id, int64_t at)
+{
+    struct gh_param p[] = {GH_PINT(at), GH_PTEXT(id)};
+    int64_t changes = 0;
+    enum gh_store_rc rc = gh_rowmap_exec(
+        tx, "UPDATE api_keys SET expiry_notified_at = ? WHERE id = ? AND expiry_notified_at = 0", p,
+        GH_NPARAMS(p), &changes);
+    return rc == GH_STORE_OK && changes == 0 ? GH_STORE_NOT_FOUND : rc;
+}
+
 /* ---- certificates ---------------------------------------------------------------- */
 
 enum gh_store_rc gh_store_certificate_insert(struct gh_tx *tx, const struct gh_certificate *c)

@@ -172,6 +172,16 @@ enum gh_store_rc gh_store_api_key_list_by_app(struct gh_tx *tx, const char *app_
 /* Sets last_used_at = at.  Does NOT mark the transaction touched: usage
  * statistics must not rebuild the snapshot.  NOT_FOUND if no such key. */
 enum gh_store_rc gh_store_api_key_touch_last_used(struct gh_tx *tx, const char *id, int64_t at);
+/* Keys with after < expires_at <= before (and an expiry) and no expiry notice yet
+ * (expiry_notified_at = 0), ordered by expires_at, id (portal/notify.h). */
+enum gh_store_rc gh_store_api_key_list_expiring(struct gh_tx *tx, int64_t after, int64_t before,
+                                                struct gh_arena *a, struct gh_api_key **out,
+                                                size_t *n);
+/* Sets expiry_notified_at = at if it is 0; NOT_FOUND if no such key or it
+ * was set already (another scan won).  Does not mark the transaction
+ * touched (nothing the snapshot holds changes). */
+enum gh_store_rc gh_store_api_key_mark_expiry_notified(struct gh_tx *tx, const char *id,
+                                                       int64_t at);
 
 /* CONFLICT if the thumbprint is taken or the app does not exist. */
 enum gh_store_rc gh_store_certificate_insert(struct gh_tx *tx, const struct gh_certificate *c);
@@ -369,6 +379,8 @@ enum gh_store_rc gh_store_outbox_oldest_pending(struct gh_tx *tx, int64_t *creat
 struct gh_outbox_filter {
     const enum gh_outbox_state *state;
     const enum gh_outbox_channel *channel;
+    const char *org_id; /* an organization's deliveries */
+    const char *event;
 };
 /* Messages matching f (NULL: all), newest first (created_at, then id,
  * descending): the platform admins' view of the outbox. */
@@ -385,6 +397,25 @@ enum gh_store_rc gh_store_outbox_count(struct gh_tx *tx, const struct gh_outbox_
  * A pending message a sender holds leased may go out twice: the outbox
  * promises at least once, and receivers drop duplicates by id. */
 enum gh_store_rc gh_store_outbox_retry(struct gh_tx *tx, const char *id, int64_t now);
+
+/* ---- webhooks (store/webhooks.c) ------------------------------------------ */
+
+/* CONFLICT if the id is taken or the org does not exist. */
+enum gh_store_rc gh_store_webhook_insert(struct gh_tx *tx, const struct gh_webhook *w);
+enum gh_store_rc gh_store_webhook_get(struct gh_tx *tx, const char *id, struct gh_arena *a,
+                                      struct gh_webhook *out);
+enum gh_store_rc gh_store_webhook_delete(struct gh_tx *tx, const char *id);
+/* The webhooks of org_id, newest first (created_at, then id, descending). */
+enum gh_store_rc gh_store_webhook_list_by_org(struct gh_tx *tx, const char *org_id,
+                                              const struct gh_page *page, struct gh_arena *a,
+                                              struct gh_webhook **out, size_t *n);
+enum gh_store_rc gh_store_webhook_count_by_org(struct gh_tx *tx, const char *org_id,
+                                               int64_t *count);
+/* The enabled webhooks of org_id whose event list is empty or names event,
+ * oldest first. */
+enum gh_store_rc gh_store_webhook_list_for_event(struct gh_tx *tx, const char *org_id,
+                                                 const char *event, struct gh_arena *a,
+                                                 struct gh_webhook **out, size_t *n);
 
 /* ---- audit (store/audit.c) ------------------------------------------------ */
 

@@ -20,6 +20,7 @@ static const struct gh_col outbox_cols[] = {
     GH_COL_TEXT(struct gh_outbox_msg, last_error),
     GH_COL_CREATED(struct gh_outbox_msg, created_at),
     GH_COL_INT64(struct gh_outbox_msg, sent_at),
+    GH_COL_TEXT(struct gh_outbox_msg, org_id),
 };
 static struct gh_table outbox =
     GH_TABLE("outbox", struct gh_outbox_msg, outbox_cols, "created_at, id");
@@ -126,42 +127,60 @@ enum gh_store_rc gh_store_outbox_oldest_pending(struct gh_tx *tx, int64_t *creat
                                GH_NPARAMS(p), created_at);
 }
 
-/* The WHERE clause of f into where (NULL when it narrows nothing) and its
- * parameters into p (at most 2); *np their count. */
-static const char *outbox_where(const struct gh_outbox_filter *f, struct gh_param p[2], size_t *np)
+#define OUTBOX_WHERE_MAX 4
+
+/* The WHERE clause of f into where (a buffer of at least 96 bytes; "" when
+ * f narrows nothing) and its parameters into p (at most OUTBOX_WHERE_MAX);
+ * *np their count. */
+static void outbox_where(const struct gh_outbox_filter *f, char *where, size_t wlen,
+                         struct gh_param p[OUTBOX_WHERE_MAX], size_t *np)
 {
     *np = 0;
-    if (!f || (!f->state && !f->channel))
-        return NULL;
-    if (f->state)
-        p[(*np)++] = GH_PTEXT(gh_outbox_state_name(*f->state));
-    if (f->channel)
-        p[(*np)++] = GH_PTEXT(gh_outbox_channel_name(*f->channel));
-    if (f->state && f->channel)
-        return "state = ? AND channel = ?";
-    return f->state ? "state = ?" : "channel = ?";
+    where[0] = '\0';
+    if (!f)
+        return;
+    size_t used = 0;
+    struct {
+        bool on;
+        const char *sql;
+        const char *value;
+    } terms[OUTBOX_WHERE_MAX] = {
+        {f->state != NULL, "state = ?", f->state ? gh_outbox_state_name(*f->state) : NULL},
+        {f->channel != NULL, "channel = ?",
+         f->channel ? gh_outbox_channel_name(*f->channel) : NULL},
+        {f->org_id != NULL, "org_id = ?", f->org_id},
+        {f->event != NULL, "event = ?", f->event},
+    };
+    for (size_t i = 0; i < OUTBOX_WHERE_MAX; i++) {
+        if (!terms[i].on)
+            continue;
+        int w = snprintf(where + used, wlen - used, "%s%s", *np ? " AND " : "", terms[i].sql);
+        used += (size_t)w;
+        p[(*np)++] = GH_PTEXT(terms[i].value);
+    }
 }
 
 enum gh_store_rc gh_store_outbox_search(struct gh_tx *tx, const struct gh_outbox_filter *f,
                                         const struct gh_page *page, struct gh_arena *a,
                                         struct gh_outbox_msg **out, size_t *n)
 {
-    struct gh_param p[2];
+    struct gh_param p[OUTBOX_WHERE_MAX];
+    char where[96];
     size_t np;
-    const char *where = outbox_where(f, p, &np);
-    return list_outbox(tx, &outbox, where, "created_at DESC, id DESC", np ? p : NULL, np, page, a,
-                       out, n);
+    outbox_where(f, where, sizeof where, p, &np);
+    return list_outbox(tx, &outbox, np ? where : NULL, "created_at DESC, id DESC", np ? p : NULL,
+                       np, page, a, out, n);
 }
 
 enum gh_store_rc gh_store_outbox_count(struct gh_tx *tx, const struct gh_outbox_filter *f,
                                        int64_t *count)
 {
-    struct gh_param p[2];
+    struct gh_param p[OUTBOX_WHERE_MAX];
+    char where[96];
     size_t np;
-    const char *where = outbox_where(f, p, &np);
-    char sql[96];
-    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM outbox%s%s", where ? " WHERE " : "",
-             where ? where : "");
+    outbox_where(f, where, sizeof where, p, &np);
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM outbox%s%s", np ? " WHERE " : "", where);
     return gh_rowmap_query_int(tx, sql, np ? p : NULL, np, count);
 }
 

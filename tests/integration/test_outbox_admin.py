@@ -37,7 +37,7 @@ from test_permissions import parse_matrix
 
 KINDS = ["anonymous", "person", "org ADMIN", "platform admin"]
 ITEM_KEYS = {"id", "channel", "event", "state", "attempts", "last_error", "created_at",
-             "next_attempt_at", "sent_at"}
+             "next_attempt_at", "sent_at", "webhook_id"}
 RFC3339 = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
 _seq = itertools.count(1)
 

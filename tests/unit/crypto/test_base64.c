@@ -54,6 +54,23 @@ static void test_url_encode_rfc4648(void **state)
     }
 }
 
+static void test_std_encode_rfc4648(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < NVECTORS; i++) {
+        char out[16];
+        memset(out, 'X', sizeof out);
+        size_t n = gh_base64_encode(rfc4648[i].plain, strlen(rfc4648[i].plain), out);
+        assert_string_equal(out, rfc4648[i].std);
+        assert_int_equal(n, GH_BASE64_LEN(strlen(rfc4648[i].plain)));
+    }
+    /* The alphabets differ in their last two characters. */
+    const uint8_t high[] = {0xfb, 0xff, 0xfe};
+    char out[8];
+    gh_base64_encode(high, sizeof high, out);
+    assert_string_equal(out, "+//+");
+}
+
 static void test_url_decode_rfc4648(void **state)
 {
     (void)state;
@@ -218,6 +235,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_url_encode_rfc4648),
+        cmocka_unit_test(test_std_encode_rfc4648),
         cmocka_unit_test(test_url_decode_rfc4648),
         cmocka_unit_test(test_std_decode_rfc4648),
         cmocka_unit_test(test_std_decode_basic_credentials),

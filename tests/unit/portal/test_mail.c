@@ -2,7 +2,8 @@
  * (escapes, trailing white space, soft breaks at 76, round trip through a
  * decoder); RFC 2047 encoded-words for subjects and names (whole characters
  * per word, folded lines); header injection and malformed fields refused;
- * and enqueueing into the outbox of a real store, only on commit. */
+ * multipart/alternative text + HTML parsed back; and enqueueing into the
+ * outbox of a real store (with the org), only on commit. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -412,6 +413,100 @@ static void test_injection_refused(void **state)
     assert_non_null(gh_mail_compose(a, &m));
 }
 
+/* ---- multipart/alternative ---------------------------------------------- */
+
+/* One part of a multipart body: its header block and QP-decoded content. */
+struct part {
+    char *headers;
+    char *content;
+};
+
+/* Splits msg's multipart body at its boundary (taken from the Content-Type
+ * header) into parts, checking the delimiter lines and the close
+ * delimiter; returns the number of parts. */
+static size_t parse_multipart(struct gh_arena *a, const char *msg, struct part *parts, size_t max)
+{
+    static const char head[] = "\r\nContent-Type: multipart/alternative;\r\n boundary=\"";
+    const char *ct = strstr(msg, head);
+    assert_non_null(ct);
+    ct += strlen(head);
+    const char *q = strchr(ct, '"');
+    assert_non_null(q);
+    assert_true(q - ct > 0 && q - ct <= 70);
+    char *delim = gh_arena_printf(a, "\r\n--%.*s", (int)(q - ct), ct);
+    const char *body = body_of(msg);
+    /* the body starts with the first delimiter (no preamble) */
+    assert_true(strncmp(body, delim + 2, strlen(delim) - 2) == 0);
+    const char *p = body + strlen(delim) - 2;
+    size_t n = 0;
+    for (;;) {
+        if (strcmp(p, "--\r\n") == 0)
+            break; /* the close delimiter ends the message */
+        assert_true(strncmp(p, "\r\n", 2) == 0);
+        p += 2;
+        const char *next = strstr(p, delim);
+        assert_non_null(next);
+        const char *sep = strstr(p, "\r\n\r\n");
+        assert_true(sep && sep < next);
+        assert_true(n < max);
+        parts[n].headers = gh_arena_strndup(a, p, (size_t)(sep - p));
+        /* the CRLF before the delimiter belongs to it */
+        char *qp = gh_arena_printf(a, "%.*s\r\n", (int)(next - sep - 4), sep + 4);
+        parts[n].content = qp_decode(a, qp);
+        n++;
+        p = next + strlen(delim);
+    }
+    return n;
+}
+
+static void test_multipart_alternative(void **state)
+{
+    struct gh_arena *a = *state;
+    struct gh_mail m = sample();
+    m.text = "Reason: <script>alert(1)</script>\nGr\xc3\xbc\xc3\x9f"
+             "e = hello\n";
+    m.html = "<!DOCTYPE html>\n<p>Reason: &lt;script&gt;alert(1)&lt;/script&gt;</p>\n"
+             "<p>Gr\xc3\xbc\xc3\x9f"
+             "e</p>\n";
+    char *msg = gh_mail_compose(a, &m);
+    assert_non_null(msg);
+    /* the headers are those of a plain mail but for the content type */
+    assert_non_null(strstr(msg, "\r\nSubject: Verify your email address\r\n"));
+    assert_non_null(strstr(msg, "\r\nMIME-Version: 1.0\r\n"));
+    assert_non_null(strstr(msg, "\r\nAuto-Submitted: auto-generated\r\n"));
+    assert_null(strstr(msg, "\r\nContent-Transfer-Encoding: quoted-printable\r\nAuto"));
+    assert_non_null(strstr(msg, "boundary=\"=_gh_msg_abcdefghijklmnopqrstuvwxyz\"\r\n"));
+    struct part parts[4];
+    size_t n = parse_multipart(a, msg, parts, 4);
+    assert_int_equal(n, 2);
+    assert_string_equal(parts[0].headers, "Content-Type: text/plain; charset=utf-8\r\n"
+                                          "Content-Transfer-Encoding: quoted-printable");
+    assert_string_equal(parts[1].headers, "Content-Type: text/html; charset=utf-8\r\n"
+                                          "Content-Transfer-Encoding: quoted-printable");
+    assert_string_equal(parts[0].content, m.text);
+    assert_string_equal(parts[1].content, m.html);
+    assert_lines_within(msg, 78);
+    for (const char *p = msg; *p; p++) {
+        if (*p == '\n')
+            assert_true(p > msg && p[-1] == '\r');
+    }
+
+    /* an empty text part still has its line before the next delimiter */
+    m.text = "";
+    n = parse_multipart(a, gh_mail_compose(a, &m), parts, 4);
+    assert_int_equal(n, 2);
+    assert_string_equal(parts[0].content, "\n");
+    /* a body line that looks like the boundary cannot end the part: "=" is
+     * always encoded */
+    m.text = "--=_gh_msg_abcdefghijklmnopqrstuvwxyz--\n";
+    n = parse_multipart(a, gh_mail_compose(a, &m), parts, 4);
+    assert_int_equal(n, 2);
+    assert_string_equal(parts[0].content, m.text);
+    /* HTML that is not UTF-8 is refused like text */
+    m.html = "bad \xff";
+    assert_null(gh_mail_compose(a, &m));
+}
+
 /* ---- enqueue into a real store ------------------------------------------ */
 
 struct store_env {
@@ -471,10 +566,31 @@ static void test_enqueue_commit(void **state)
     assert_int_equal(got.next_attempt_at, NOV23);
     assert_int_equal(got.created_at, NOV23);
     assert_int_equal(got.attempts, 0);
+    assert_null(got.org_id);
     /* the body is the composed message with this id and date */
     struct gh_mail expect = sample();
     expect.message_id = id;
     assert_string_equal(got.body, gh_mail_compose(e->a, &expect));
+}
+
+static void test_enqueue_org_and_html(void **state)
+{
+    struct store_env *e = *state;
+    struct gh_mail m = sample();
+    m.html = "<p>Hello Ann</p>\n";
+    m.org_id = "org_partner";
+    struct gh_tx *tx;
+    assert_int_equal(gh_store_begin(e->store, GH_TX_WRITE, &tx), GH_STORE_OK);
+    char *id = NULL;
+    assert_true(gh_mail_enqueue(tx, e->a, &m, "app.access_status.red", NOV23, &id));
+    assert_int_equal(gh_store_commit(tx), GH_STORE_OK);
+    assert_int_equal(gh_store_begin(e->store, GH_TX_READ, &tx), GH_STORE_OK);
+    struct gh_outbox_msg got;
+    assert_int_equal(gh_store_outbox_get(tx, id, e->a, &got), GH_STORE_OK);
+    gh_store_rollback(tx);
+    assert_string_equal(got.org_id, "org_partner");
+    assert_non_null(strstr(got.body, "multipart/alternative"));
+    assert_non_null(strstr(got.body, "<p>Hello Ann</p>"));
 }
 
 static void test_enqueue_rollback_and_refusal(void **state)
@@ -512,7 +628,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rfc2047_subject, setup_arena, teardown_arena),
         cmocka_unit_test_setup_teardown(test_rfc2047_names, setup_arena, teardown_arena),
         cmocka_unit_test_setup_teardown(test_injection_refused, setup_arena, teardown_arena),
+        cmocka_unit_test_setup_teardown(test_multipart_alternative, setup_arena, teardown_arena),
         cmocka_unit_test_setup_teardown(test_enqueue_commit, setup_store, teardown_store),
+        cmocka_unit_test_setup_teardown(test_enqueue_org_and_html, setup_store, teardown_store),
         cmocka_unit_test_setup_teardown(test_enqueue_rollback_and_refusal, setup_store,
                                         teardown_store),
     };
