@@ -68,7 +68,7 @@ check_lib() {
     done < <(grep -rl --include='*.[ch]' "^[[:space:]]*#[[:space:]]*include[[:space:]]*<$header>" src || true)
 }
 check_lib sqlite3.h '^src/(store/(db|schema)_sqlite\.c|main\.c)$'
-check_lib libpq-fe.h '^src/(store/(db|schema)_pg\.c|main\.c)$'
+check_lib libpq-fe.h '^src/(store/((db|schema)_pg|listen)\.c|main\.c)$'
 check_lib microhttpd.h '^src/(http/[a-z_]+\.[ch]|main\.c)$'
 
 if [[ $bad -ne 0 ]]; then

@@ -10,8 +10,10 @@
 #          integration tests; curl, sqlite3, jq; nodejs: OpenAPI validation;
 #          openssl: test certificates; nginx: the gateway tests of
 #          contrib/nginx/gatehouse.conf; python3-aiosmtpd: the loopback SMTP
-#          server of tests/integration/test_smtp.py)
-#   bench  build + nginx, wrk, haproxy, openssl and python3 for bench/*/run.sh
+#          server of tests/integration/test_smtp.py; postgresql: the throwaway
+#          clusters of scripts/pg-cluster.sh for the PostgreSQL test phase)
+#   bench  build + nginx, wrk, haproxy, openssl, python3 and postgresql
+#          (bench/nodes) for bench/*/run.sh
 #
 # Prints nothing and changes nothing when every package is already installed,
 # so it is cheap to call first from every script.  Installing needs root; run
@@ -22,8 +24,8 @@ set -euo pipefail
 BUILD_PKGS="build-essential pkg-config curl jq libmicrohttpd-dev libjansson-dev libsqlite3-dev
   libssl-dev libargon2-dev libcurl4-openssl-dev libpq-dev"
 TEST_PKGS="clang clang-14 libclang-rt-14-dev clang-format clang-tidy cppcheck libcmocka-dev
-  python3 python3-aiosmtpd curl sqlite3 jq nodejs openssl nginx"
-BENCH_PKGS="nginx wrk curl haproxy openssl python3"
+  python3 python3-aiosmtpd curl sqlite3 jq nodejs openssl nginx postgresql"
+BENCH_PKGS="nginx wrk curl haproxy openssl python3 postgresql"
 
 usage() {
     echo "usage: $0 [build|test|bench|all]..." >&2

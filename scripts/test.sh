@@ -8,7 +8,10 @@
 #   deps         scripts/deps.sh build test (quiet when nothing is missing)
 #   build        make -j2                        -> build/gatehouse
 #   unit         cmocka unit tests of that build
-#   integration  tests/integration against build/gatehouse
+#   postgres     the unit tests using the store fixture again, on a throwaway
+#                PostgreSQL cluster (scripts/pg-cluster.sh, GATEHOUSE_TEST_DB_URL)
+#   integration  tests/integration against build/gatehouse (with test_nodes.py:
+#                two nodes on a throwaway PostgreSQL cluster)
 #   san-build    make -j2 SAN=1 BUILD=build/san  (AddressSanitizer + UBSan)
 #   san-unit     unit tests under ASan/UBSan
 #   san-integ    integration tests against build/san/gatehouse
@@ -17,11 +20,10 @@
 #                                                  official OpenAPI 3.1 schema, npm validator)
 #   lint         make lint                        (layer includes, cppcheck, clang-tidy)
 #
-# Counted: unit test cases, integration test cases, fuzz harnesses, OpenAPI
-# checks and the lint run; a
-# failed build counts as one failure and skips the phases that need it.  The
-# last line is exactly "N passed, N failed"; the exit status is 0 only if
-# nothing failed.
+# Counted: unit test cases (on SQLite and PostgreSQL), integration test
+# cases, fuzz harnesses, OpenAPI checks and the lint run; a failed build
+# counts as one failure and skips the phases that need it.  The last line is
+# exactly "N passed, N failed"; the exit status is 0 only if nothing failed.
 #
 # Environment: BUILD (default build), SAN_BUILD (default $BUILD/san),
 # FUZZ_BUILD (default $BUILD/fuzz), FUZZ_SECONDS (default 10), JOBS (default 2).
@@ -42,7 +44,19 @@ total_fail=0
 summary=()
 suite_start=$(date +%s)
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+pg_dir=""
+pg_bins=""
+# shellcheck disable=SC2317 # called by the trap
+cleanup() {
+    rm -f "$log"
+    if [ -n "$pg_dir" ]; then
+        scripts/pg-cluster.sh stop "$pg_dir" >/dev/null 2>&1 || true
+    fi
+    if [ -n "$pg_bins" ]; then
+        rm -rf "$pg_bins"
+    fi
+}
+trap cleanup EXIT
 
 phase_no=0
 phase_name=""
@@ -53,7 +67,7 @@ begin() {
     phase_name=$1
     phase_start=$(date +%s)
     echo
-    echo "==================== [$phase_no/10] $phase_name: $2"
+    echo "==================== [$phase_no/11] $phase_name: $2"
 }
 
 # end STATUS_TEXT PASSED FAILED
@@ -68,7 +82,7 @@ end() {
 skip() {
     phase_no=$((phase_no + 1))
     echo
-    echo "==================== [$phase_no/10] $1: skipped ($2)"
+    echo "==================== [$phase_no/11] $1: skipped ($2)"
     summary+=("$(printf '%-12s %-32s %5s' "$1" "skipped ($2)" "-")")
 }
 
@@ -108,6 +122,21 @@ suite() {
     fi
 }
 
+# store_units BUILD DIR: DIR becomes a build tree holding (links to) just
+# the unit binaries whose test includes the store fixture, for
+# scripts/run-unit.sh DIR.
+store_units() {
+    local src name n=0
+    while read -r src; do
+        name=${src%.c}
+        [ -x "$1/$name" ] || continue
+        mkdir -p "$2/$(dirname "$name")"
+        ln "$1/$name" "$2/$name" 2>/dev/null || cp "$1/$name" "$2/$name" || return 1
+        n=$((n + 1))
+    done < <(grep -l 'support/store_fixture.h' tests/unit/*/test_*.c)
+    [ "$n" -gt 0 ]
+}
+
 # A build phase: success counts nothing, failure one.  Returns the status.
 build() {
     run "$@"
@@ -130,10 +159,25 @@ begin build "make -j$JOBS BUILD=$BUILD"
 if build make -j"$JOBS" BUILD="$BUILD"; then
     begin unit "make -j$JOBS BUILD=$BUILD unit"
     suite "unit: " make -j"$JOBS" BUILD="$BUILD" unit
+    begin postgres "store unit tests on a throwaway PostgreSQL cluster (scripts/pg-cluster.sh)"
+    pg_dir="${TMPDIR:-/tmp}/gatehouse-pg-$$"
+    pg_bins=$(mktemp -d)
+    if ! store_units "$BUILD" "$pg_bins"; then
+        end "FAILED (no unit binaries using the store fixture)" 0 1
+    elif pg_url=$(scripts/pg-cluster.sh start "$pg_dir"); then
+        suite "unit: " env GATEHOUSE_TEST_DB_URL="$pg_url" scripts/run-unit.sh "$pg_bins"
+    else
+        end "FAILED (cannot start a PostgreSQL cluster)" 0 1
+    fi
+    scripts/pg-cluster.sh stop "$pg_dir" >/dev/null 2>&1
+    rm -rf "$pg_bins"
+    pg_dir=""
+    pg_bins=""
     begin integration "scripts/run-integration.sh $BUILD/gatehouse"
     suite "integration: " scripts/run-integration.sh "$BUILD/gatehouse"
 else
     skip unit "build failed"
+    skip postgres "build failed"
     skip integration "build failed"
 fi
 

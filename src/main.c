@@ -20,6 +20,7 @@
 #include "portal/portal.h"
 #include "portal/token_cli.h"
 #include "store/entities.h"
+#include "store/listen.h"
 #include "store/snapshot.h"
 #include "store/store.h"
 
@@ -157,6 +158,8 @@ struct serve_config {
     const char *authz_cert_header;
     const char *trusted_proxies;
     long long authz_cache_size;
+    long long max_staleness;
+    long long snapshot_refresh;
 };
 
 struct app {
@@ -166,6 +169,8 @@ struct app {
     struct gh_ops_probes probes;
     struct gh_authz *authz;   /* its counters join /metrics */
     struct gh_mailer *mailer; /* likewise */
+    /* PostgreSQL: follows other nodes' changes; readiness and /metrics */
+    struct gh_listener *listener;
 };
 
 static int64_t now_ms(void)
@@ -178,6 +183,8 @@ static int64_t now_ms(void)
 static bool app_ready(void *ctx, char *why, size_t whylen)
 {
     struct app *a = ctx;
+    if (a->listener && !gh_listener_ready(a->listener, why, whylen))
+        return false;
     if (!gh_store_ready(a->store, why, whylen))
         return false;
     struct gh_snapshot_refresh_stats st;
@@ -298,6 +305,24 @@ static void app_metrics(void *ctx, struct gh_buf *out)
     if (a->authz)
         gh_authz_metrics(a->authz, out);
     outbox_metrics(a, out);
+    if (a->listener) {
+        struct gh_listener_stats ls;
+        gh_listener_get_stats(a->listener, &ls);
+        gh_buf_printf(out,
+                      "# HELP gatehouse_change_feed_up 1 while this node follows PostgreSQL's "
+                      "change notifications and its snapshot has caught up.\n"
+                      "# TYPE gatehouse_change_feed_up gauge\n"
+                      "gatehouse_change_feed_up %d\n"
+                      "# HELP gatehouse_change_notifications_total Change notifications received.\n"
+                      "# TYPE gatehouse_change_notifications_total counter\n"
+                      "gatehouse_change_notifications_total %llu\n"
+                      "# HELP gatehouse_change_feed_reconnects_total Times the change feed came "
+                      "back after losing the database.\n"
+                      "# TYPE gatehouse_change_feed_reconnects_total counter\n"
+                      "gatehouse_change_feed_reconnects_total %llu\n",
+                      ls.connected ? 1 : 0, (unsigned long long)ls.notifications,
+                      (unsigned long long)ls.reconnects);
+    }
 }
 
 /* Deletes what has expired and is no longer needed: opaque tokens, revoked
@@ -360,6 +385,8 @@ static int cmd_serve(int argc, char **argv)
         .authz_api_key_header = GH_AUTHZ_DEFAULT_API_KEY_HEADER,
         .authz_cert_header = GH_AUTHZ_DEFAULT_CERT_HEADER,
         .authz_cache_size = GH_AUTHZ_DEFAULT_CACHE_SIZE,
+        .max_staleness = 300,
+        .snapshot_refresh = GH_LISTENER_DEFAULT_REFRESH_SECS,
     };
     strcpy(c.listen.host, "127.0.0.1");
     c.listen.port = 8080;
@@ -463,6 +490,14 @@ static int cmd_serve(int argc, char **argv)
         {"authz-cache-size", "GATEHOUSE_AUTHZ_CACHE_SIZE", "N",
          "verified tokens /authz/check keeps in memory", GH_OPT_INT, &c.authz_cache_size, 1024,
          1LL << 26},
+        {"max-staleness", "GATEHOUSE_MAX_STALENESS", "SECONDS",
+         "on PostgreSQL, how long a node that lost the database keeps answering tokens and checks "
+         "from its in-memory copy (503 beyond)",
+         GH_OPT_INT, &c.max_staleness, 1, 30 * 86400},
+        {"snapshot-refresh", "GATEHOUSE_SNAPSHOT_REFRESH", "SECONDS",
+         "on PostgreSQL, the in-memory copy is also re-read this often (changes are pushed at "
+         "once; this is the safety net)",
+         GH_OPT_INT, &c.snapshot_refresh, 1, 86400},
     };
     char *pos[1];
     size_t npos;
@@ -542,6 +577,15 @@ static int cmd_serve(int argc, char **argv)
         goto out;
     }
     gh_snapshot_holder_watch(app.snapshot, app.store);
+    gh_snapshot_holder_set_max_staleness(app.snapshot, (int64_t)c.max_staleness * 1000);
+    if (gh_store_is_postgres(app.store)) {
+        app.listener =
+            gh_listener_start(app.store, app.snapshot, (int)c.snapshot_refresh, err, sizeof err);
+        if (!app.listener) {
+            fprintf(stderr, "gatehouse serve: %s\n", err);
+            goto out;
+        }
+    }
     app.probes = (struct gh_ops_probes){.ctx = &app, .ready = app_ready, .metrics = app_metrics};
 
     portal.store = app.store;
@@ -730,6 +774,8 @@ out:
         gh_throttle_free(portal.throttle_account);
     if (portal.throttle_addr)
         gh_throttle_free(portal.throttle_addr);
+    gh_listener_stop(app.listener);
+    app.listener = NULL;
     if (app.snapshot) {
         gh_snapshot_holder_unwatch(app.snapshot);
         gh_snapshot_holder_free(app.snapshot);

@@ -509,6 +509,13 @@ static void check_handler(struct gh_req *req)
 
     c.now = (int64_t)time(NULL);
     c.s = gh_snapshot_acquire(z->snapshot);
+    char stale[256];
+    if (gh_snapshot_holder_stale(z->snapshot, c.now * 1000, stale, sizeof stale)) {
+        /* several nodes: this one lost the database too long ago */
+        gh_resp_header(req, "Retry-After", "5");
+        refuse(&c, GH_AUTHZ_ERROR, 503, NULL, stale);
+        goto out;
+    }
     struct gh_str api_id = gh_req_header_str(req, "X-Gatehouse-Api");
     if (api_id.ptr) {
         c.api = gh_snapshot_api_by_id(c.s, api_id);

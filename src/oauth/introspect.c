@@ -446,6 +446,13 @@ static void handle_introspect(struct gh_req *req)
 {
     struct gh_oauth *o = req->route->ctx;
     int64_t now = now_secs();
+    char stale[256];
+    if (gh_snapshot_holder_stale(o->snapshot, now * 1000, stale, sizeof stale)) {
+        /* several nodes: this one lost the database too long ago */
+        gh_resp_header(req, "Retry-After", "5");
+        oauth_error(req, 503, "temporarily_unavailable", stale);
+        return;
+    }
     struct gh_form form;
     struct caller who;
     const struct gh_str *token;

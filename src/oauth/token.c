@@ -815,6 +815,21 @@ static void token_handler(struct gh_req *req)
     }
 
     int64_t now = (int64_t)time(NULL);
+    char stale[256];
+    if (gh_snapshot_holder_stale(o->snapshot, now * 1000, stale, sizeof stale)) {
+        /* several nodes: this one lost the database too long ago (RFC 6749
+         * has no code for it; temporarily_unavailable is the authorization
+         * endpoint's) */
+        no_store(req);
+        gh_resp_header(req, "Retry-After", "5");
+        struct gh_buf b;
+        gh_buf_init(&b, req->arena, 384);
+        gh_buf_puts(&b, "{\"error\":\"temporarily_unavailable\",\"error_description\":");
+        gh_buf_put_json_str(&b, stale, strlen(stale));
+        gh_buf_putc(&b, '}');
+        gh_resp_json(req, 503, &b);
+        return;
+    }
     const struct gh_snapshot *s = gh_snapshot_acquire(o->snapshot);
     struct grant g = {0};
     if (!decide(o, req, s, &tr, now, &g, &err)) {

@@ -1,8 +1,8 @@
 /* The database driver interface: what the store needs from a SQL engine.
  *
  * curl's vtls is the model: entity code (store/users.c, store/apps.c, …) is
- * written once against this vtable, and each backend (db_sqlite.c here,
- * db_pg.c with libpq later) fills one in.  Callers above the store never see
+ * written once against this vtable, and each backend (db_sqlite.c, db_pg.c
+ * with libpq) fills one in.  Callers above the store never see
  * it.  The SQL handed to a driver is the portable subset both engines speak:
  * `?` placeholders (the PostgreSQL driver rewrites them to $1, $2, …), text
  * ids, BIGINT integers, booleans as 0/1, lists as JSON text, upserts as
@@ -76,9 +76,23 @@ struct gh_db_driver {
     bool (*is_unique_violation)(struct gh_db *db); /* UNIQUE or PRIMARY KEY */
     bool (*is_foreign_key_violation)(struct gh_db *db);
     bool (*is_busy)(struct gh_db *db); /* lock not obtained in time */
+
+    /* Tells other processes sharing the database that this write
+     * transaction changed hot-path data.  The store calls it inside the
+     * transaction, just before COMMIT, when the transaction is touched; the
+     * announcement must be delivered only if the transaction commits.  NULL
+     * when the backend has no other process to tell (SQLite: one node). */
+    enum gh_store_rc (*announce)(struct gh_db *db);
+    /* True when the connection is still usable; a pool slot whose
+     * connection broke is reconnected before reuse.  NULL: never breaks. */
+    bool (*alive)(struct gh_db *db);
+    /* Re-establishes a broken connection (the prepared statements of the
+     * old one are gone).  GH_STORE_OK or GH_STORE_ERROR; NULL with alive. */
+    enum gh_store_rc (*reconnect)(struct gh_db *db);
 };
 
 extern const struct gh_db_driver gh_db_sqlite_driver;
+extern const struct gh_db_driver gh_db_pg_driver;
 
 /* The store's answer for the driver's last error: CONFLICT for a unique or
  * foreign-key violation, BUSY for a lock timeout, ERROR otherwise. */

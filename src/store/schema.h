@@ -11,6 +11,7 @@
 #define GH_SCHEMA_VERSION 2
 
 extern const char *const gh_schema_sqlite[GH_SCHEMA_VERSION];
+extern const char *const gh_schema_pg[GH_SCHEMA_VERSION];
 
 /* The bookkeeping table every backend shares; created before migration 1. */
 #define GH_SCHEMA_MIGRATIONS_DDL                                                                   \

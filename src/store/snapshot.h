@@ -225,4 +225,34 @@ struct gh_snapshot_refresh_stats {
 };
 void gh_snapshot_refresh_stats(struct gh_snapshot_holder *h, struct gh_snapshot_refresh_stats *out);
 
+/* ---- staleness (several nodes on one database) ------------------------ */
+
+/* On a database shared by several nodes the snapshot is kept current by a
+ * change feed (store/listen.h: PostgreSQL LISTEN).  While that feed is down
+ * the snapshot may miss other nodes' changes; it stays usable for a limited
+ * time after the last moment it was known to match the database (when the
+ * feed was last up, or a later successful load), then hot paths refuse with
+ * 503 until the feed is back and a load has caught up.  A holder without a
+ * feed (SQLite: one node) is never stale. */
+
+/* The longest time (ms) hot paths keep answering from a snapshot that may
+ * be out of date; 0 (the default): no limit. */
+void gh_snapshot_holder_set_max_staleness(struct gh_snapshot_holder *h, int64_t max_ms);
+/* The feed was lost: the snapshot is known current up to synced_at_ms (Unix
+ * ms; the feed's last sign of life), or a later successful load. */
+void gh_snapshot_holder_feed_lost(struct gh_snapshot_holder *h, int64_t synced_at_ms);
+/* The feed is back and a load begun after it came back was published: the
+ * snapshot follows the database again. */
+void gh_snapshot_holder_feed_restored(struct gh_snapshot_holder *h);
+/* True when hot paths must not answer from the snapshot: the feed is down
+ * and the snapshot was last known current more than the limit ago.  Then
+ * why (if not NULL) receives one line for a person.  Lock-free: for every
+ * request. */
+bool gh_snapshot_holder_stale(struct gh_snapshot_holder *h, int64_t now_ms, char *why,
+                              size_t whylen);
+/* Unix ms up to which the snapshot is known to match the database: the last
+ * successful load's start, or while the feed is down the later of that and
+ * the moment it was lost.  0 before the first load. */
+int64_t gh_snapshot_holder_synced_at_ms(struct gh_snapshot_holder *h);
+
 #endif

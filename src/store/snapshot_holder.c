@@ -37,6 +37,7 @@
 #include <assert.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "core/alloc.h"
@@ -118,6 +119,9 @@ struct gh_snapshot_holder *gh_snapshot_holder_new(void)
     atomic_init(&h->n_failures, 0);
     atomic_init(&h->last_load_us, 0);
     atomic_init(&h->ever_loaded, false);
+    atomic_init(&h->feed_down, false);
+    atomic_init(&h->synced_at_ms, 0);
+    atomic_init(&h->max_staleness_ms, 0);
     return h;
 }
 
@@ -205,6 +209,54 @@ int64_t gh_snapshot_holder_age_ms(struct gh_snapshot_holder *h, int64_t now_ms)
 {
     int64_t age = now_ms - atomic_load(&h->current_built_at_ms);
     return age > 0 ? age : 0;
+}
+
+/* ---- staleness ------------------------------------------------------------ */
+
+void gh_snapshot_holder_set_max_staleness(struct gh_snapshot_holder *h, int64_t max_ms)
+{
+    atomic_store(&h->max_staleness_ms, max_ms > 0 ? max_ms : 0);
+}
+
+/* Raises synced_at to t (a later load may already have raised it further). */
+void gh_snapshot_holder_synced_at_least(struct gh_snapshot_holder *h, int64_t t)
+{
+    int64_t cur = atomic_load(&h->synced_at_ms);
+    while (cur < t && !atomic_compare_exchange_weak(&h->synced_at_ms, &cur, t)) {
+    }
+}
+
+void gh_snapshot_holder_feed_lost(struct gh_snapshot_holder *h, int64_t synced_at_ms)
+{
+    gh_snapshot_holder_synced_at_least(h, synced_at_ms);
+    atomic_store(&h->feed_down, true);
+}
+
+void gh_snapshot_holder_feed_restored(struct gh_snapshot_holder *h)
+{
+    atomic_store(&h->feed_down, false);
+}
+
+bool gh_snapshot_holder_stale(struct gh_snapshot_holder *h, int64_t now_ms, char *why,
+                              size_t whylen)
+{
+    if (!atomic_load_explicit(&h->feed_down, memory_order_relaxed))
+        return false;
+    int64_t max = atomic_load_explicit(&h->max_staleness_ms, memory_order_relaxed);
+    int64_t age = now_ms - atomic_load_explicit(&h->synced_at_ms, memory_order_relaxed);
+    if (max <= 0 || age <= max)
+        return false;
+    if (why && whylen)
+        snprintf(why, whylen,
+                 "The database has been unreachable for %lld s, longer than this node may answer "
+                 "from its copy of the access data (%lld s); retry later",
+                 (long long)(age / 1000), (long long)(max / 1000));
+    return true;
+}
+
+int64_t gh_snapshot_holder_synced_at_ms(struct gh_snapshot_holder *h)
+{
+    return atomic_load(&h->synced_at_ms);
 }
 
 void gh_snapshot_holder_free(struct gh_snapshot_holder *h)

@@ -42,6 +42,16 @@ struct gh_snapshot_holder {
     _Atomic uint64_t n_loads, n_skips, n_failures;
     _Atomic int64_t last_load_us;
     _Atomic bool ever_loaded;
+
+    /* Staleness (snapshot.h): the feed's state and the last moment the
+     * snapshot was known to match the database. */
+    _Atomic bool feed_down;
+    _Atomic int64_t synced_at_ms;
+    _Atomic int64_t max_staleness_ms;
 };
+
+/* Raises the holder's synced_at_ms to t_ms unless it is later already
+ * (a successful load begun at t_ms saw every commit before it). */
+void gh_snapshot_holder_synced_at_least(struct gh_snapshot_holder *h, int64_t t_ms);
 
 #endif

@@ -96,6 +96,13 @@ static int64_t monotonic_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+static int64_t realtime_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 bool gh_snapshot_refresh(struct gh_snapshot_holder *h, struct gh_store *store)
 {
     pthread_mutex_lock(&h->refresh_mu);
@@ -105,6 +112,7 @@ bool gh_snapshot_refresh(struct gh_snapshot_holder *h, struct gh_store *store)
         return true;
     }
     int64_t t0 = monotonic_us();
+    int64_t began_ms = realtime_ms();
     struct gh_snapshot *s;
     char err[512];
     if (!gh_snapshot_load(store, &s, err, sizeof err)) {
@@ -121,6 +129,7 @@ bool gh_snapshot_refresh(struct gh_snapshot_holder *h, struct gh_store *store)
     atomic_store(&h->last_load_us, took);
     atomic_fetch_add(&h->n_loads, 1);
     atomic_store(&h->ever_loaded, true);
+    gh_snapshot_holder_synced_at_least(h, began_ms);
     pthread_mutex_unlock(&h->refresh_mu);
 
     struct gh_log_line l;

@@ -6,7 +6,13 @@
  * slot waits on a condition variable up to the busy timeout and then gets
  * GH_STORE_BUSY.  For single-writer engines (SQLite) write transactions also
  * queue here, so writers take turns in FIFO-ish order instead of sleeping
- * in the engine's busy handler. */
+ * in the engine's busy handler.
+ *
+ * Change announcement: a touched write transaction calls the driver's
+ * announce() just before COMMIT (PostgreSQL: pg_notify on
+ * GH_STORE_CHANGES_CHANNEL, "gatehouse_changes", delivered to listeners only
+ * if the transaction commits); other nodes refresh their snapshots from it.
+ * A pool slot whose connection broke is reconnected before its next use. */
 #include "store/store_int.h"
 
 #include <errno.h>
@@ -53,9 +59,9 @@ static bool parse_url(const char *url, const struct gh_db_driver **drv, const ch
         return false;
     }
     if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0) {
-        snprintf(err, errlen,
-                 "cannot open database: PostgreSQL backend not available in this build");
-        return false;
+        *drv = &gh_db_pg_driver;
+        *target = url; /* libpq parses the whole URL */
+        return true;
     }
     *drv = &gh_db_sqlite_driver;
     if (strncmp(url, "sqlite://", 9) == 0)
@@ -77,6 +83,35 @@ static bool parse_url(const char *url, const struct gh_db_driver **drv, const ch
         return false;
     }
     return true;
+}
+
+/* url as shown in messages: a PostgreSQL URL's password (user:PASSWORD@
+ * or a password= parameter) replaced by "***"; anything else as it is. */
+static void url_for_people(const char *url, char *out, size_t outlen)
+{
+    snprintf(out, outlen, "%s", url);
+    if (strncmp(url, "postgres", 8) != 0)
+        return;
+    char *auth = strstr(out, "://");
+    if (auth) {
+        auth += 3;
+        size_t n = strcspn(auth, "/?#");
+        char *at = memchr(auth, '@', n);
+        char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+        if (colon) {
+            char rest[512];
+            snprintf(rest, sizeof rest, "%s", at);
+            snprintf(colon, outlen - (size_t)(colon - out), ":***%s", rest);
+        }
+    }
+    for (char *p = out; (p = strstr(p, "password=")) != NULL;) {
+        p += 9;
+        size_t n = strcspn(p, "&#");
+        char rest[512];
+        snprintf(rest, sizeof rest, "%s", p + n);
+        snprintf(p, outlen - (size_t)(p - out), "***%s", rest);
+        p += 3;
+    }
 }
 
 static bool is_memory_target(const char *target)
@@ -111,6 +146,16 @@ const char *gh_store_file_path(const struct gh_store *s)
     return s->file_path;
 }
 
+bool gh_store_is_postgres(const struct gh_store *s)
+{
+    return s->drv == &gh_db_pg_driver;
+}
+
+const char *gh_store_target(const struct gh_store *s)
+{
+    return s->url;
+}
+
 static void pool_destroy(struct gh_store *s)
 {
     for (int i = 0; i < s->pool_size; i++) {
@@ -131,6 +176,7 @@ void gh_store_close(struct gh_store *s)
     pthread_cond_destroy(&s->slot_free);
     pthread_cond_destroy(&s->writer_done);
     free(s->target);
+    free(s->url);
     free(s->file_path);
     free(s);
 }
@@ -164,10 +210,11 @@ struct gh_store *gh_store_open(const char *url, const struct gh_store_options *o
     struct gh_store *s = gh_xcalloc(1, sizeof *s);
     s->drv = drv;
     s->target = gh_xstrdup(target);
-    s->file_path = target_file_path(target);
+    s->url = gh_xstrdup(url);
+    s->file_path = drv == &gh_db_sqlite_driver ? target_file_path(target) : NULL;
     s->busy_timeout_ms = opt->busy_timeout_ms > 0 ? opt->busy_timeout_ms : DEFAULT_BUSY_TIMEOUT_MS;
     s->pool_size = opt->pool_size > 0 ? opt->pool_size : DEFAULT_POOL_SIZE;
-    if (is_memory_target(target))
+    if (drv == &gh_db_sqlite_driver && is_memory_target(target))
         s->pool_size = 1; /* each connection would see its own empty database */
     pthread_mutex_init(&s->mu, NULL);
     pthread_condattr_t ca;
@@ -193,12 +240,14 @@ struct gh_store *gh_store_open(const char *url, const struct gh_store_options *o
         s->idle[s->n_idle++] = tx;
     }
 
+    char shown[512];
+    url_for_people(url, shown, sizeof shown);
     int version = 0;
     enum gh_store_rc rc = ensure_bookkeeping(s);
     if (rc == GH_STORE_OK)
         rc = gh_store_schema_version(s, &version);
     if (rc != GH_STORE_OK) {
-        snprintf(err, errlen, "cannot open database %s: cannot read its schema version (%s)", url,
+        snprintf(err, errlen, "cannot open database %s: cannot read its schema version (%s)", shown,
                  gh_store_rc_name(rc));
         gh_store_close(s);
         return NULL;
@@ -207,14 +256,14 @@ struct gh_store *gh_store_open(const char *url, const struct gh_store_options *o
         snprintf(err, errlen,
                  "cannot open database %s: its schema version %d is newer than this gatehouse "
                  "knows (%d); upgrade gatehouse",
-                 url, version, gh_store_schema_latest());
+                 shown, version, gh_store_schema_latest());
         gh_store_close(s);
         return NULL;
     }
     if (opt->migrate) {
         char why[256];
         if (gh_store_migrate(s, NULL, NULL, why, sizeof why) != GH_STORE_OK) {
-            snprintf(err, errlen, "cannot migrate database %s: %s", url, why);
+            snprintf(err, errlen, "cannot migrate database %s: %s", shown, why);
             gh_store_close(s);
             return NULL;
         }
@@ -343,6 +392,26 @@ static enum gh_store_rc take_slot(struct gh_store *s, enum gh_tx_mode mode, stru
     return GH_STORE_OK;
 }
 
+/* Begins on tx's connection.  A connection found broken (the server
+ * restarted, the network dropped) is re-established first; one that turns
+ * out broken only when BEGIN fails is re-established and BEGIN retried once,
+ * so the first request after a database restart does not fail needlessly. */
+static enum gh_store_rc begin_on_live_connection(struct gh_tx *tx, enum gh_tx_mode mode)
+{
+    const struct gh_db_driver *drv = tx->store->drv;
+    bool write = mode == GH_TX_WRITE;
+    if (!drv->alive)
+        return drv->begin(tx->db, write);
+    if (!drv->alive(tx->db) && drv->reconnect(tx->db) != GH_STORE_OK)
+        return GH_STORE_ERROR;
+    enum gh_store_rc rc = drv->begin(tx->db, write);
+    if (rc == GH_STORE_OK || drv->alive(tx->db))
+        return rc;
+    if (drv->reconnect(tx->db) != GH_STORE_OK)
+        return GH_STORE_ERROR;
+    return drv->begin(tx->db, write);
+}
+
 enum gh_store_rc gh_store_begin(struct gh_store *s, enum gh_tx_mode mode, struct gh_tx **out)
 {
     struct gh_tx *tx;
@@ -357,7 +426,7 @@ enum gh_store_rc gh_store_begin(struct gh_store *s, enum gh_tx_mode mode, struct
     tx->touched = false;
     tx->failed = GH_STORE_OK;
     tx->error[0] = '\0';
-    rc = s->drv->begin(tx->db, mode == GH_TX_WRITE);
+    rc = begin_on_live_connection(tx, mode);
     if (rc != GH_STORE_OK) {
         gh_store_tx_db_error(tx, "begin");
         release_slot(tx);
@@ -380,7 +449,17 @@ enum gh_store_rc gh_store_commit(struct gh_tx *tx)
         release_slot(tx);
         return rc;
     }
-    enum gh_store_rc rc = s->drv->commit(tx->db);
+    enum gh_store_rc rc = GH_STORE_OK;
+    if (tx->touched && tx->mode == GH_TX_WRITE && s->drv->announce) {
+        rc = s->drv->announce(tx->db);
+        if (rc != GH_STORE_OK) {
+            gh_store_tx_db_error(tx, "announce");
+            s->drv->rollback(tx->db);
+            release_slot(tx);
+            return rc;
+        }
+    }
+    rc = s->drv->commit(tx->db);
     if (rc != GH_STORE_OK) {
         gh_store_tx_db_error(tx, "commit");
         s->drv->rollback(tx->db);

@@ -2,7 +2,7 @@
  *
  * Callers never see which backend runs.  A store is opened from a URL:
  *   "gatehouse.db", "sqlite:path/to.db", "file:…"   the embedded SQLite backend
- *   "postgres://…", "postgresql://…"                 PostgreSQL (a later backend)
+ *   "postgres://…", "postgresql://…"                 PostgreSQL (libpq; docs/postgres.md)
  *
  * All work happens in an explicit transaction on one pooled connection:
  *
@@ -62,6 +62,15 @@ const char *gh_store_backend(const struct gh_store *s);
 /* The database file of an embedded (SQLite) store, e.g. for files kept
  * beside it; NULL for an in-memory database or a database server. */
 const char *gh_store_file_path(const struct gh_store *s);
+/* True when the store runs on PostgreSQL (several nodes may share it). */
+bool gh_store_is_postgres(const struct gh_store *s);
+/* The URL the store was opened with (postgres://… for PostgreSQL), e.g. for
+ * a listener's own connection; owned by the store. */
+const char *gh_store_target(const struct gh_store *s);
+/* On PostgreSQL every committed touched transaction runs
+ * pg_notify(GH_STORE_CHANGES_CHANNEL, '') just before its COMMIT, so the
+ * notification reaches listeners exactly when the change committed. */
+#define GH_STORE_CHANGES_CHANNEL "gatehouse_changes"
 
 /* Schema.  gh_store_migrate applies pending numbered migrations, each in its
  * own transaction; idempotent.  A database whose version is newer than this

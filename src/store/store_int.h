@@ -27,6 +27,7 @@ struct gh_tx {
 struct gh_store {
     const struct gh_db_driver *drv;
     char *target;
+    char *url;       /* as given to gh_store_open */
     char *file_path; /* the database file of an embedded store; NULL otherwise */
     int busy_timeout_ms;
     int pool_size;

@@ -76,6 +76,8 @@ class Server:
 
     args are extra flags after `serve`; env entries are added to the
     environment.  listen/db default to a kernel-chosen port and tmpdir/gh.db;
+    a db with "://" (postgres://…) is passed as it is, so several Servers
+    can be nodes of one database (give them one GATEHOUSE_MASTER_KEY in env);
     pass db=None to give no --db at all (the server then uses its default
     relative to its cwd, the tmpdir), listen=None likewise (then say which
     port it will use, e.g. from GATEHOUSE_LISTEN).  With a fixed port,
@@ -95,6 +97,8 @@ class Server:
 
     @property
     def db(self):
+        if self.db_name and "://" in self.db_name:
+            return self.db_name  # a database server's URL (PostgreSQL), shared by nodes
         return os.path.join(self.tmpdir, self.db_name) if self.db_name else None
 
     @property

@@ -1,8 +1,11 @@
 /* The store core: opening by URL, migrations, transactions, the pool, error
  * mapping and counting, the generation counter and the on-change hook, and
- * concurrent use from several threads.  Entity operations are tested in
- * test_entities.c; raw SQL here goes through the row mapper's exec/query,
- * the same path entity code takes. */
+ * concurrent use from several threads and several stores ("nodes") on one
+ * database; with GATEHOUSE_TEST_DB_URL naming a PostgreSQL database, a
+ * second group checks its change announcements (NOTIFY) and reconnection
+ * after the server dropped the store's sessions.  Entity operations are
+ * tested in test_entities.c; raw SQL here goes through the row mapper's
+ * exec/query, the same path entity code takes. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,6 +19,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+
+#include <libpq-fe.h>
 
 #include "../support/store_fixture.h"
 #include "core/log.h"
@@ -122,9 +132,24 @@ static double now_ms(void)
     return (double)t.tv_sec * 1000.0 + (double)t.tv_nsec / 1e6;
 }
 
-static bool is_sqlite(struct gh_store *s)
+/* The test database is a PostgreSQL one (GATEHOUSE_TEST_DB_URL). */
+static bool testing_postgres(void)
 {
-    return strcmp(gh_store_backend(s), "sqlite") == 0;
+    const char *url = getenv("GATEHOUSE_TEST_DB_URL");
+    return url && (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0);
+}
+
+/* A loopback TCP port nothing listens on (bound, then released). */
+static int unused_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    socklen_t len = sizeof a;
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    close(fd);
+    return ntohs(a.sin_port);
 }
 
 /* ---- return codes and URLs ------------------------------------------------ */
@@ -152,13 +177,62 @@ static void expect_refused(const char *url, const char *needle)
                  needle);
 }
 
-static void test_url_postgres_not_available(void **state)
+/* A PostgreSQL server that is not there: one line saying where and why,
+ * without the password of the URL. */
+static void test_url_postgres_unreachable(void **state)
 {
     (void)state;
-    expect_refused("postgres://gatehouse@localhost/gatehouse",
-                   "PostgreSQL backend not available in this build");
-    expect_refused("postgresql://localhost:5432/gh",
-                   "PostgreSQL backend not available in this build");
+    int port = unused_port();
+    for (int i = 0; i < 2; i++) {
+        char url[160], needle[160];
+        if (i == 0)
+            snprintf(url, sizeof url, "postgres://gatehouse:pw-secret-77@127.0.0.1:%d/gatehouse",
+                     port);
+        else
+            snprintf(url, sizeof url, "postgresql://127.0.0.1:%d/gh?connect_timeout=2", port);
+        snprintf(needle, sizeof needle,
+                 "cannot connect to PostgreSQL at 127.0.0.1:%d: connection refused", port);
+        expect_refused(url, needle);
+        char err[512] = "";
+        assert_null(gh_store_open(url, NULL, err, sizeof err));
+        assert_null(strstr(err, "pw-secret-77"));
+        assert_null(strchr(err, '\n'));
+    }
+}
+
+/* What the change listener of a node needs: the backend and the URL. */
+static void test_backend_and_target(void **state)
+{
+    struct env *e = *state;
+    assert_string_equal(gh_store_target(e->store), e->db.url);
+    assert_int_equal(gh_store_is_postgres(e->store), testing_postgres());
+    assert_string_equal(gh_store_backend(e->store), testing_postgres() ? "postgres" : "sqlite");
+    if (testing_postgres())
+        assert_null(gh_store_file_path(e->store));
+    else
+        assert_non_null(gh_store_file_path(e->store));
+}
+
+/* A `?` inside a string literal or quoted identifier is text, not a
+ * parameter (the PostgreSQL driver numbers the others $1, $2, …). */
+static void test_placeholder_in_literal(void **state)
+{
+    struct env *e = *state;
+    struct gh_tx *tx = begin(e->store, GH_TX_WRITE);
+    assert_int_equal(insert_jti(tx, "why?"), GH_STORE_OK);
+    assert_int_equal(insert_jti(tx, "it's?"), GH_STORE_OK);
+    struct gh_param p[] = {GH_PTEXT("it's?"), GH_PINT(1)};
+    int64_t n = -1;
+    assert_int_equal(
+        gh_rowmap_query_int(tx,
+                            "SELECT COUNT(*) /* not ? a parameter */ AS \"n?\" -- nor ?\n"
+                            "FROM revoked_jtis "
+                            "WHERE (jti = 'why?' OR jti = ?) AND revoked_at = ? "
+                            "AND jti <> 'it''s?'' ?'",
+                            p, GH_NPARAMS(p), &n),
+        GH_STORE_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(gh_store_commit(tx), GH_STORE_OK);
 }
 
 static void test_url_refusals(void **state)
@@ -396,6 +470,24 @@ static void test_newer_schema_is_refused(void **state)
     assert_null(gh_store_open(e->db.url, &opt, err, sizeof err));
     assert_non_null(strstr(err, newer));
 
+    if (testing_postgres()) { /* the message names the database, not its password */
+        char url[600];
+        const char *at = strchr(e->db.url, '@');
+        const char *sep = strchr(e->db.url, '?') ? "&" : "?";
+        if (at)
+            snprintf(url, sizeof url, "%.*s:pw-secret-91%s%spassword=pw-secret-92",
+                     (int)(at - e->db.url), e->db.url, at, sep);
+        else
+            snprintf(url, sizeof url, "%s%spassword=pw-secret-92", e->db.url, sep);
+        err[0] = '\0';
+        assert_null(gh_store_open(url, &opt, err, sizeof err));
+        assert_non_null(strstr(err, newer));
+        if (at)
+            assert_non_null(strstr(err, ":***@"));
+        assert_non_null(strstr(err, "password=***"));
+        assert_null(strstr(err, "pw-secret"));
+    }
+
     err[0] = '\0';
     int from = -1, to = -1;
     assert_int_equal(gh_store_migrate(e->store, &from, &to, err, sizeof err), GH_STORE_ERROR);
@@ -415,6 +507,87 @@ static void test_newer_schema_is_refused(void **state)
         GH_STORE_OK);
     assert_int_equal(gh_store_commit(tx), GH_STORE_OK);
     assert_true(gh_store_ready(e->store, why, sizeof why));
+}
+
+struct opener {
+    const char *url;
+    pthread_barrier_t *go;
+    struct gh_store *store;
+    char err[512];
+};
+
+static void *open_migrating(void *arg)
+{
+    struct opener *o = arg;
+    struct gh_store_options opt = {.migrate = true, .pool_size = 2, .busy_timeout_ms = 20000};
+    pthread_barrier_wait(o->go);
+    o->store = gh_store_open(o->url, &opt, o->err, sizeof o->err);
+    return NULL;
+}
+
+/* Nodes starting at once on an empty database: each migration is applied
+ * once, every node opens.  On PostgreSQL the empty database is a new schema
+ * (search_path set through the URL's options); on SQLite a new file at
+ * version 0. */
+static void test_concurrent_first_start(void **state)
+{
+    struct env *e = *state;
+    char url[700];
+    char *dir = NULL;
+    PGconn *admin = NULL;
+    if (testing_postgres()) {
+        admin = PQconnectdb(e->db.url);
+        assert_int_equal(PQstatus(admin), CONNECTION_OK);
+        PGresult *r = PQexec(admin, "DROP SCHEMA IF EXISTS gh_race CASCADE; CREATE SCHEMA gh_race");
+        assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+        PQclear(r);
+        snprintf(url, sizeof url, "%s%soptions=-csearch_path%%3Dgh_race", e->db.url,
+                 strchr(e->db.url, '?') ? "&" : "?");
+    } else {
+        dir = gh_fixture_tempdir();
+        assert_non_null(dir);
+        snprintf(url, sizeof url, "%s/race.db", dir);
+        /* Created (WAL mode, no migration) before the race: switching a new
+         * file to WAL is not what is tested here. */
+        char err[512] = "";
+        struct gh_store *s = gh_store_open(url, NULL, err, sizeof err);
+        if (!s)
+            fail_msg("cannot create %s: %s", url, err);
+        gh_store_close(s);
+    }
+    enum { NODES = 3 };
+    pthread_barrier_t go;
+    pthread_barrier_init(&go, NULL, NODES);
+    struct opener o[NODES];
+    pthread_t t[NODES];
+    for (int i = 0; i < NODES; i++) {
+        o[i] = (struct opener){.url = url, .go = &go};
+        assert_int_equal(pthread_create(&t[i], NULL, open_migrating, &o[i]), 0);
+    }
+    for (int i = 0; i < NODES; i++)
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+    pthread_barrier_destroy(&go);
+    for (int i = 0; i < NODES; i++) {
+        if (!o[i].store)
+            fail_msg("node %d did not open: %s", i, o[i].err);
+    }
+    int latest = gh_store_schema_latest();
+    struct gh_tx *tx = begin(o[0].store, GH_TX_READ);
+    assert_int_equal(count_sql(tx, "SELECT COUNT(*) FROM schema_migrations"), latest);
+    assert_int_equal(count_sql(tx, "SELECT MAX(version) FROM schema_migrations"), latest);
+    assert_int_equal(count_sql(tx, "SELECT COUNT(*) FROM users"), 0);
+    assert_int_equal(gh_store_commit(tx), GH_STORE_OK);
+    for (int i = 0; i < NODES; i++)
+        gh_store_close(o[i].store);
+    if (admin) {
+        PGresult *r = PQexec(admin, "DROP SCHEMA gh_race CASCADE");
+        assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+        PQclear(r);
+        PQfinish(admin);
+    } else {
+        assert_true(gh_fixture_rmtree(dir));
+        free(dir);
+    }
 }
 
 /* A migration that fails leaves nothing half-applied: here a foreign table
@@ -686,9 +859,10 @@ static void *second_writer(void *arg)
     return NULL;
 }
 
-/* Single-writer engines queue writers in the store: a second writer waits
- * for the first (up to the busy timeout, then BUSY) while readers carry on,
- * and gets in as soon as the first commits. */
+/* Writers take turns on every backend (SQLite admits one writer; PostgreSQL
+ * write transactions take one advisory lock): a second writer waits for the
+ * first (up to the busy timeout, then BUSY) while readers carry on, and gets
+ * in as soon as the first commits. */
 static void test_writers_take_turns(void **state)
 {
     struct env *e = *state;
@@ -703,11 +877,9 @@ static void test_writers_take_turns(void **state)
     assert_int_equal(count_sql(r, "SELECT COUNT(*) FROM revoked_jtis"), 0);
     assert_int_equal(gh_store_commit(r), GH_STORE_OK);
 
-    if (is_sqlite(e->store)) {
-        struct gh_tx *w2 = (struct gh_tx *)&w2;
-        assert_int_equal(gh_store_begin(e->store, GH_TX_WRITE, &w2), GH_STORE_BUSY);
-        assert_null(w2);
-    }
+    struct gh_tx *w2 = (struct gh_tx *)&w2;
+    assert_int_equal(gh_store_begin(e->store, GH_TX_WRITE, &w2), GH_STORE_BUSY);
+    assert_null(w2);
     assert_int_equal(gh_store_commit(w1), GH_STORE_OK);
     gh_store_close(e->store);
 
@@ -734,9 +906,45 @@ static void test_writers_take_turns(void **state)
     assert_int_equal(pthread_join(t, NULL), 0);
     assert_int_equal(w.begin_rc, GH_STORE_OK);
     assert_int_equal(w.commit_rc, GH_STORE_OK);
-    if (is_sqlite(e->store))
-        assert_true(w.saw_first_committed); /* it waited for the first writer */
+    assert_true(w.saw_first_committed); /* it waited for the first writer */
     assert_int_equal(count_jtis(e->store), 3);
+}
+
+/* Two stores on one database, like two gatehouse nodes: the writer of one
+ * keeps the other's writers out (BUSY after its busy timeout), not its
+ * readers, and the other writes once the first committed. */
+static void test_writers_of_two_nodes_take_turns(void **state)
+{
+    struct env *e = *state;
+    e->store = open_or_fail(&e->db, NULL);
+    struct gh_store_options opt = {.pool_size = 2, .busy_timeout_ms = 200};
+    char err[512] = "";
+    struct gh_store *other = gh_store_open(e->db.url, &opt, err, sizeof err);
+    if (!other)
+        fail_msg("cannot open %s again: %s", e->db.url, err);
+
+    struct gh_tx *w1 = begin(e->store, GH_TX_WRITE);
+    assert_int_equal(insert_jti(w1, "jti-node-a"), GH_STORE_OK);
+    struct gh_tx *r = begin(other, GH_TX_READ);
+    assert_int_equal(count_sql(r, "SELECT COUNT(*) FROM revoked_jtis"), 0);
+    assert_int_equal(gh_store_commit(r), GH_STORE_OK);
+    struct gh_tx *w2 = NULL;
+    double t0 = now_ms();
+    enum gh_store_rc rc = gh_store_begin(other, GH_TX_WRITE, &w2);
+    if (rc == GH_STORE_OK) /* SQLite begins, and refuses the first write */
+        rc = insert_jti(w2, "jti-node-b");
+    assert_int_equal(rc, GH_STORE_BUSY);
+    assert_true(now_ms() - t0 >= 150.0);
+    if (w2)
+        gh_store_rollback(w2);
+    assert_int_equal(gh_store_commit(w1), GH_STORE_OK);
+
+    w2 = begin(other, GH_TX_WRITE);
+    assert_int_equal(count_sql(w2, "SELECT COUNT(*) FROM revoked_jtis"), 1);
+    assert_int_equal(insert_jti(w2, "jti-node-b"), GH_STORE_OK);
+    assert_int_equal(gh_store_commit(w2), GH_STORE_OK);
+    assert_int_equal(count_jtis(e->store), 2);
+    gh_store_close(other);
 }
 
 /* ---- several threads ------------------------------------------------------ */
@@ -828,12 +1036,132 @@ static void test_concurrent_transactions(void **state)
     assert_int_equal(gh_store_error_count(e->store), errors);
 }
 
+/* ---- PostgreSQL only ------------------------------------------------------ */
+
+/* A second connection of the test, as another node's listener would have. */
+static PGconn *side_connection(const char *url)
+{
+    PGconn *c = PQconnectdb(url);
+    if (PQstatus(c) != CONNECTION_OK)
+        fail_msg("side connection to %s: %s", url, PQerrorMessage(c));
+    return c;
+}
+
+static void side_exec(PGconn *c, const char *sql)
+{
+    PGresult *res = PQexec(c, sql);
+    ExecStatusType st = PQresultStatus(res);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        fail_msg("%s: %s", sql, PQerrorMessage(c));
+    PQclear(res);
+}
+
+/* Notifications on GH_STORE_CHANGES_CHANNEL that arrive within ms. */
+static int notifications_within(PGconn *c, int ms)
+{
+    int n = 0;
+    double end = now_ms() + ms;
+    for (;;) {
+        assert_int_equal(PQconsumeInput(c), 1);
+        PGnotify *note;
+        while ((note = PQnotifies(c)) != NULL) {
+            assert_string_equal(note->relname, GH_STORE_CHANGES_CHANNEL);
+            assert_string_equal(note->extra, "");
+            n++;
+            PQfreemem(note);
+        }
+        double left = end - now_ms();
+        if (left <= 0)
+            return n;
+        fd_set fds;
+        FD_ZERO(&fds);
+        FD_SET(PQsocket(c), &fds);
+        struct timeval tv = {.tv_sec = 0, .tv_usec = (long)(left * 1000.0)};
+        if (tv.tv_usec >= 1000000) {
+            tv.tv_sec = tv.tv_usec / 1000000;
+            tv.tv_usec %= 1000000;
+        }
+        select(PQsocket(c) + 1, &fds, NULL, NULL, &tv);
+    }
+}
+
+/* Exactly the committed touched transactions are announced, each once. */
+static void test_pg_announces_committed_changes(void **state)
+{
+    struct env *e = *state;
+    PGconn *listener = side_connection(e->db.url);
+    side_exec(listener, "LISTEN " GH_STORE_CHANGES_CHANNEL);
+
+    commit_one_jti(e->store, "jti-quiet", false);
+    struct gh_tx *tx = begin(e->store, GH_TX_WRITE);
+    assert_int_equal(insert_jti(tx, "jti-undone"), GH_STORE_OK);
+    gh_store_tx_touch(tx);
+    gh_store_rollback(tx);
+    tx = begin(e->store, GH_TX_WRITE); /* touched, then failed: rolled back */
+    assert_int_equal(insert_jti(tx, "jti-quiet"), GH_STORE_CONFLICT);
+    gh_store_tx_touch(tx);
+    assert_int_equal(gh_store_commit(tx), GH_STORE_CONFLICT);
+    assert_int_equal(notifications_within(listener, 200), 0);
+
+    commit_one_jti(e->store, "jti-loud", true);
+    assert_int_equal(notifications_within(listener, 2000), 1);
+    commit_one_jti(e->store, "jti-loud-2", true);
+    commit_one_jti(e->store, "jti-loud-3", true);
+    int n = notifications_within(listener, 300);
+    /* PostgreSQL folds identical notifications only within a transaction. */
+    assert_int_equal(n, 2);
+    PQfinish(listener);
+}
+
+static int64_t backend_pid(struct gh_tx *tx)
+{
+    return count_sql(tx, "SELECT pg_backend_pid()");
+}
+
+/* The server ends the store's sessions (as a restart does): the next
+ * transactions reconnect by themselves instead of failing. */
+static void test_pg_reconnects_broken_connections(void **state)
+{
+    struct env *e = *state;
+    struct gh_store_options opt = {.migrate = true, .pool_size = 2};
+    e->store = open_or_fail(&e->db, &opt);
+    struct gh_tx *a = begin(e->store, GH_TX_READ);
+    struct gh_tx *b = begin(e->store, GH_TX_READ);
+    int64_t pid_a = backend_pid(a), pid_b = backend_pid(b);
+    assert_int_equal(gh_store_commit(a), GH_STORE_OK);
+    assert_int_equal(gh_store_commit(b), GH_STORE_OK);
+
+    PGconn *admin = side_connection(e->db.url);
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld), pg_terminate_backend(%lld)",
+             (long long)pid_a, (long long)pid_b);
+    side_exec(admin, sql);
+    PQfinish(admin);
+    usleep(100 * 1000);
+
+    a = begin(e->store, GH_TX_WRITE);
+    assert_int_equal(insert_jti(a, "jti-after-restart"), GH_STORE_OK);
+    int64_t new_a = backend_pid(a);
+    assert_int_equal(gh_store_commit(a), GH_STORE_OK);
+    a = begin(e->store, GH_TX_READ);
+    b = begin(e->store, GH_TX_READ);
+    assert_int_equal(count_sql(a, "SELECT COUNT(*) FROM revoked_jtis"), 1);
+    assert_int_equal(count_sql(b, "SELECT COUNT(*) FROM revoked_jtis"), 1);
+    int64_t new_b = backend_pid(b) == new_a ? backend_pid(a) : backend_pid(b);
+    assert_true(new_a != pid_a && new_a != pid_b);
+    assert_true(new_b != pid_a && new_b != pid_b);
+    assert_int_equal(gh_store_commit(a), GH_STORE_OK);
+    assert_int_equal(gh_store_commit(b), GH_STORE_OK);
+}
+
 int main(void)
 {
     gh_log_set_level(GH_LOG_OFF);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rc_names),
-        cmocka_unit_test(test_url_postgres_not_available),
+        cmocka_unit_test(test_url_postgres_unreachable),
+        cmocka_unit_test_setup_teardown(test_backend_and_target, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_placeholder_in_literal, setup, teardown),
         cmocka_unit_test(test_url_refusals),
         cmocka_unit_test(test_url_sqlite_forms),
         cmocka_unit_test(test_url_memory),
@@ -841,6 +1169,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_migrate_twice_is_a_no_op, setup_db_only, teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_is_refused, setup, teardown),
         cmocka_unit_test(test_failed_migration_is_atomic),
+        cmocka_unit_test_setup_teardown(test_concurrent_first_start, setup_db_only, teardown),
         cmocka_unit_test_setup_teardown(test_commit_and_rollback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_in_read_tx_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_statement_spoils_tx, setup, teardown),
@@ -851,7 +1180,18 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_pool_exhausted_is_busy, setup_db_only, teardown),
         cmocka_unit_test_setup_teardown(test_writers_take_turns, setup_db_only, teardown),
+        cmocka_unit_test_setup_teardown(test_writers_of_two_nodes_take_turns, setup_db_only,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_transactions, setup, teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    if (testing_postgres()) {
+        const struct CMUnitTest pg_tests[] = {
+            cmocka_unit_test_setup_teardown(test_pg_announces_committed_changes, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_pg_reconnects_broken_connections, setup_db_only,
+                                            teardown),
+        };
+        failed += cmocka_run_group_tests_name("postgres", pg_tests, NULL, NULL);
+    }
+    return failed;
 }

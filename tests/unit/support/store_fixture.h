@@ -26,13 +26,15 @@ struct gh_fixture_db {
 };
 
 /* Prepares a database for one test: a temporary SQLite file, or the one
- * GATEHOUSE_TEST_DB_URL names.  False (with nothing to release) on failure. */
+ * GATEHOUSE_TEST_DB_URL names, which is migrated and emptied here, so every
+ * test starts from no rows.  False (with nothing to release, the reason on
+ * stderr) on failure. */
 bool gh_fixture_db_init(struct gh_fixture_db *f);
 /* True when the test runs against GATEHOUSE_TEST_DB_URL. */
 bool gh_fixture_db_external(const struct gh_fixture_db *f);
-/* Opens the fixture's store with opt (NULL: defaults, migrations applied).
- * An external database is emptied first, so every test starts from no rows.
- * NULL on failure with the reason in err. */
+/* Opens the fixture's store with opt (NULL: defaults, migrations applied);
+ * may be called several times (several processes on one database).  NULL
+ * on failure with the reason in err. */
 struct gh_store *gh_fixture_store_open(const struct gh_fixture_db *f,
                                        const struct gh_store_options *opt, char *err,
                                        size_t errlen);
