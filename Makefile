@@ -30,6 +30,11 @@ endif
 
 LIB_SRCS  := $(sort $(filter-out src/main.c,$(shell find src -name '*.c')))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+# web/ is embedded through a generated C file (scripts/embed-web.sh, .incbin).
+# The script runs on every build and rewrites the file only when something
+# under web/ changed, so an added or removed file is noticed too.
+WEB_GEN   := $(BUILD)/gen/web_assets.c
+LIB_OBJS  += $(BUILD)/gen/web_assets.o
 UNIT_SRCS := $(sort $(shell find tests/unit -name 'test_*.c' 2>/dev/null))
 UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 UNIT_SUPPORT := $(sort $(shell find tests/unit/support -name '*.c' 2>/dev/null))
@@ -39,7 +44,7 @@ BENCH_SRCS := $(sort $(wildcard bench/*/bench_*.c))
 BENCH_BINS := $(BENCH_SRCS:%.c=$(BUILD)/%)
 
 .SECONDARY:
-.PHONY: all test unit fuzz fuzz-build format format-check lint check-layers clean bench-bins
+.PHONY: FORCE all test unit fuzz fuzz-build format format-check lint check-layers clean bench-bins
 all: $(BUILD)/gatehouse
 
 $(BUILD)/%.o: %.c
@@ -48,6 +53,15 @@ $(BUILD)/%.o: %.c
 
 # The OpenAPI document is embedded with .incbin, which -MMD does not record.
 $(BUILD)/src/portal/openapi.o: src/portal/openapi.json
+
+$(WEB_GEN): FORCE
+	@mkdir -p $(dir $@)
+	@scripts/embed-web.sh $@
+
+$(BUILD)/gen/web_assets.o: $(WEB_GEN)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+FORCE:
 
 $(BUILD)/libgatehouse.a: $(LIB_OBJS)
 	@rm -f $@

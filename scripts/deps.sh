@@ -11,7 +11,8 @@
 #          openssl: test certificates; nginx: the gateway tests of
 #          contrib/nginx/gatehouse.conf; python3-aiosmtpd: the loopback SMTP
 #          server of tests/integration/test_smtp.py; postgresql: the throwaway
-#          clusters of scripts/pg-cluster.sh for the PostgreSQL test phase)
+#          clusters of scripts/pg-cluster.sh for the PostgreSQL test phase;
+#          chromium: the browser tests of tests/e2e, scripts/run-e2e.sh)
 #   bench  build + nginx, wrk, haproxy, openssl, python3 and postgresql
 #          (bench/nodes) for bench/*/run.sh
 #
@@ -24,7 +25,7 @@ set -euo pipefail
 BUILD_PKGS="build-essential pkg-config curl jq libmicrohttpd-dev libjansson-dev libsqlite3-dev
   libssl-dev libargon2-dev libcurl4-openssl-dev libpq-dev"
 TEST_PKGS="clang clang-14 libclang-rt-14-dev clang-format clang-tidy cppcheck libcmocka-dev
-  python3 python3-aiosmtpd curl sqlite3 jq nodejs openssl nginx postgresql"
+  python3 python3-aiosmtpd curl sqlite3 jq nodejs openssl nginx postgresql chromium"
 BENCH_PKGS="nginx wrk curl haproxy openssl python3 postgresql"
 
 usage() {

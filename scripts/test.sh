@@ -12,6 +12,8 @@
 #                PostgreSQL cluster (scripts/pg-cluster.sh, GATEHOUSE_TEST_DB_URL)
 #   integration  tests/integration against build/gatehouse (with test_nodes.py:
 #                two nodes on a throwaway PostgreSQL cluster)
+#   e2e          tests/e2e in headless Chromium against build/gatehouse
+#                (scripts/run-e2e.sh; screenshots in build/e2e-artifacts)
 #   san-build    make -j2 SAN=1 BUILD=build/san  (AddressSanitizer + UBSan)
 #   san-unit     unit tests under ASan/UBSan
 #   san-integ    integration tests against build/san/gatehouse
@@ -20,8 +22,8 @@
 #                                                  official OpenAPI 3.1 schema, npm validator)
 #   lint         make lint                        (layer includes, cppcheck, clang-tidy)
 #
-# Counted: unit test cases (on SQLite and PostgreSQL), integration test
-# cases, fuzz harnesses, OpenAPI checks and the lint run; a failed build
+# Counted: unit test cases (on SQLite and PostgreSQL), integration and browser
+# test cases, fuzz harnesses, OpenAPI checks and the lint run; a failed build
 # counts as one failure and skips the phases that need it.  The last line is
 # exactly "N passed, N failed"; the exit status is 0 only if nothing failed.
 #
@@ -67,7 +69,7 @@ begin() {
     phase_name=$1
     phase_start=$(date +%s)
     echo
-    echo "==================== [$phase_no/11] $phase_name: $2"
+    echo "==================== [$phase_no/12] $phase_name: $2"
 }
 
 # end STATUS_TEXT PASSED FAILED
@@ -82,7 +84,7 @@ end() {
 skip() {
     phase_no=$((phase_no + 1))
     echo
-    echo "==================== [$phase_no/11] $1: skipped ($2)"
+    echo "==================== [$phase_no/12] $1: skipped ($2)"
     summary+=("$(printf '%-12s %-32s %5s' "$1" "skipped ($2)" "-")")
 }
 
@@ -175,10 +177,14 @@ if build make -j"$JOBS" BUILD="$BUILD"; then
     pg_bins=""
     begin integration "scripts/run-integration.sh $BUILD/gatehouse"
     suite "integration: " scripts/run-integration.sh "$BUILD/gatehouse"
+    begin e2e "scripts/run-e2e.sh $BUILD/gatehouse (headless Chromium, playwright-core)"
+    suite "e2e: " env GATEHOUSE_E2E_ARTIFACTS="$BUILD/e2e-artifacts" \
+        scripts/run-e2e.sh "$BUILD/gatehouse"
 else
     skip unit "build failed"
     skip postgres "build failed"
     skip integration "build failed"
+    skip e2e "build failed"
 fi
 
 begin san-build "make -j$JOBS SAN=1 BUILD=$SAN_BUILD"

@@ -16,7 +16,6 @@ cd "$(dirname "$0")/.." || exit 1
 
 file=${1:-src/portal/openapi.json}
 dir=tests/openapi
-stamp=$dir/node_modules/.gatehouse-package-lock.json
 
 fail() {
     echo "validate-openapi: $*" >&2
@@ -24,26 +23,7 @@ fail() {
     exit 1
 }
 
-if ! command -v node >/dev/null 2>&1; then
-    scripts/deps.sh test || fail "Node.js is missing and could not be installed"
-fi
-# Debian ships npm as a package of its own; NodeSource's nodejs bundles npm
-# and conflicts with that package.  So npm is installed only when the command
-# is missing, never by name through deps.sh's list.
-if ! command -v npm >/dev/null 2>&1; then
-    [ "$(id -u)" -eq 0 ] || fail "npm is missing: run 'apt-get install npm' as root"
-    echo "validate-openapi: installing npm"
-    DEBIAN_FRONTEND=noninteractive apt-get -q -y -o Dpkg::Use-Pty=0 \
-        -o DPkg::Lock::Timeout=300 install npm </dev/null >/dev/null ||
-        fail "apt-get install npm failed"
-    command -v npm >/dev/null 2>&1 || fail "npm is still missing after apt-get install npm"
-fi
-
-if ! cmp -s "$dir/package-lock.json" "$stamp"; then
-    echo "+ npm ci --prefix $dir --no-audit --no-fund"
-    npm ci --prefix "$dir" --no-audit --no-fund || fail "npm ci failed"
-    cp "$dir/package-lock.json" "$stamp"
-fi
+scripts/npm-ci.sh "$dir" || fail "the pinned npm packages of $dir are not ready"
 
 echo "+ node $dir/validate.mjs $file"
 node "$dir/validate.mjs" "$file"

@@ -18,6 +18,7 @@
 #include "portal/mailer.h"
 #include "portal/notify.h"
 #include "portal/portal.h"
+#include "portal/web.h"
 #include "portal/token_cli.h"
 #include "store/entities.h"
 #include "store/listen.h"
@@ -169,6 +170,7 @@ struct app {
     struct gh_ops_probes probes;
     struct gh_authz *authz;   /* its counters join /metrics */
     struct gh_mailer *mailer; /* likewise */
+    struct gh_web *web;       /* likewise (CSP reports) */
     /* PostgreSQL: follows other nodes' changes; readiness and /metrics */
     struct gh_listener *listener;
 };
@@ -323,6 +325,8 @@ static void app_metrics(void *ctx, struct gh_buf *out)
                       ls.connected ? 1 : 0, (unsigned long long)ls.notifications,
                       (unsigned long long)ls.reconnects);
     }
+    if (a->web)
+        gh_web_metrics(a->web, out);
 }
 
 /* Deletes what has expired and is no longer needed: opaque tokens, revoked
@@ -552,6 +556,7 @@ static int cmd_serve(int argc, char **argv)
     struct gh_portal portal = {0};
     struct gh_oauth oauth = {0};
     struct gh_authz authz = {0};
+    struct gh_web web = {0};
     struct gh_router *router = NULL;
     struct gh_server *server = NULL;
     char keybuf[4096];
@@ -623,6 +628,7 @@ static int cmd_serve(int argc, char **argv)
         goto out;
     }
     app.mailer = portal.mailer;
+    app.web = &web;
 
     oauth.store = app.store;
     oauth.snapshot = app.snapshot;
@@ -670,7 +676,8 @@ static int cmd_serve(int argc, char **argv)
 
     router = gh_router_new();
     if (!gh_ops_register(router, &app.probes) || !gh_portal_register(router, &portal) ||
-        !gh_oauth_register(router, &oauth) || !gh_authz_register(router, &authz)) {
+        !gh_oauth_register(router, &oauth) || !gh_authz_register(router, &authz) ||
+        !gh_web_register(router, &web)) {
         fprintf(stderr, "gatehouse serve: internal error: route table conflict\n");
         goto out;
     }
