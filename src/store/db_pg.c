@@ -42,6 +42,7 @@
 
 #include "core/alloc.h"
 #include "store/schema.h"
+#include "store/stmt_cache.h"
 
 /* The key of the cluster-wide writer lock: "gatehous" in ASCII. */
 #define WRITER_LOCK_KEY "7449363237540164979"
@@ -50,9 +51,8 @@
 
 struct gh_db_stmt {
     struct gh_db *db;
-    char *sql;    /* the cache key (portable SQL); NULL for an uncached twin */
-    char *pg_sql; /* with $n placeholders */
-    unsigned long long hash;
+    char *sql;     /* the cache key (portable SQL); NULL for an uncached twin */
+    char *pg_sql;  /* with $n placeholders */
     char name[24]; /* the server-side prepared statement's name */
     bool prepared; /* on the current session */
     bool in_use;
@@ -73,20 +73,8 @@ struct gh_db {
     int64_t changes;
     int busy_timeout_ms; /* also the session's lock_timeout */
     unsigned next_name;
-    struct gh_db_stmt **cache; /* open addressing, power-of-two capacity */
-    size_t cache_cap;
-    size_t cache_n;
+    struct gh_stmt_cache cache;
 };
-
-static unsigned long long sql_hash(const char *s)
-{
-    unsigned long long h = 1469598103934665603ULL;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
 
 /* ---- errors ------------------------------------------------------------- */
 
@@ -208,13 +196,12 @@ static struct gh_db *pg_connect(const char *target, int busy_timeout_ms, char *e
     }
     struct gh_db *db = gh_xcalloc(1, sizeof *db);
     db->conn = conn;
-    db->cache_cap = 64;
-    db->cache = gh_xcalloc(db->cache_cap, sizeof *db->cache);
+    gh_stmt_cache_init(&db->cache);
     /* The busy timeout is also the lock timeout; kept in the session. */
     db->busy_timeout_ms = busy_timeout_ms;
     if (!session_setup(db)) {
         snprintf(err, errlen, "cannot set up the PostgreSQL session: %s", db->err);
-        free(db->cache);
+        gh_stmt_cache_free(&db->cache, NULL);
         PQfinish(conn);
         free(db);
         return NULL;
@@ -222,8 +209,9 @@ static struct gh_db *pg_connect(const char *target, int busy_timeout_ms, char *e
     return db;
 }
 
-static void stmt_free(struct gh_db_stmt *s)
+static void stmt_free(void *p)
 {
+    struct gh_db_stmt *s = p;
     PQclear(s->res);
     for (int i = 0; i < s->nparams; i++)
         free(s->own[i]);
@@ -240,11 +228,7 @@ static void pg_close(struct gh_db *db)
 {
     if (!db)
         return;
-    for (size_t i = 0; i < db->cache_cap; i++) {
-        if (db->cache[i])
-            stmt_free(db->cache[i]);
-    }
-    free(db->cache);
+    gh_stmt_cache_free(&db->cache, stmt_free);
     PQfinish(db->conn);
     free(db);
 }
@@ -252,6 +236,11 @@ static void pg_close(struct gh_db *db)
 static bool pg_alive(struct gh_db *db)
 {
     return PQstatus(db->conn) == CONNECTION_OK;
+}
+
+static void forget_prepared(void *p)
+{
+    ((struct gh_db_stmt *)p)->prepared = false;
 }
 
 /* The session is new: nothing is prepared on it any more, and its settings
@@ -267,10 +256,7 @@ static enum gh_store_rc pg_reconnect(struct gh_db *db)
     }
     if (!session_setup(db))
         return GH_STORE_ERROR;
-    for (size_t i = 0; i < db->cache_cap; i++) {
-        if (db->cache[i])
-            db->cache[i]->prepared = false;
-    }
+    gh_stmt_cache_each(&db->cache, forget_prepared);
     return GH_STORE_OK;
 }
 
@@ -363,37 +349,10 @@ static char *rewrite_placeholders(const char *sql, int *n)
 
 /* ---- statements --------------------------------------------------------- */
 
-static void cache_put(struct gh_db *db, struct gh_db_stmt *s)
-{
-    if ((db->cache_n + 1) * 2 > db->cache_cap) {
-        size_t cap = db->cache_cap * 2;
-        struct gh_db_stmt **t = gh_xcalloc(cap, sizeof *t);
-        for (size_t i = 0; i < db->cache_cap; i++) {
-            struct gh_db_stmt *o = db->cache[i];
-            if (!o)
-                continue;
-            size_t j = (size_t)o->hash & (cap - 1);
-            while (t[j])
-                j = (j + 1) & (cap - 1);
-            t[j] = o;
-        }
-        free(db->cache);
-        db->cache = t;
-        db->cache_cap = cap;
-    }
-    size_t j = (size_t)s->hash & (db->cache_cap - 1);
-    while (db->cache[j])
-        j = (j + 1) & (db->cache_cap - 1);
-    db->cache[j] = s;
-    db->cache_n++;
-}
-
-static struct gh_db_stmt *stmt_new(struct gh_db *db, const char *sql, unsigned long long hash,
-                                   bool cached)
+static struct gh_db_stmt *stmt_new(struct gh_db *db, const char *sql, bool cached)
 {
     struct gh_db_stmt *s = gh_xcalloc(1, sizeof *s);
     s->db = db;
-    s->hash = hash;
     s->sql = cached ? gh_xstrdup(sql) : NULL;
     s->pg_sql = rewrite_placeholders(sql, &s->nparams);
     size_t np = s->nparams > 0 ? (size_t)s->nparams : 1;
@@ -431,20 +390,12 @@ static bool ensure_prepared(struct gh_db_stmt *s)
  * PQexecParams and freed on reset. */
 static struct gh_db_stmt *pg_prepare(struct gh_db *db, const char *sql)
 {
-    unsigned long long h = sql_hash(sql);
-    size_t j = (size_t)h & (db->cache_cap - 1);
-    struct gh_db_stmt *s = NULL;
-    for (struct gh_db_stmt *c; (c = db->cache[j]) != NULL; j = (j + 1) & (db->cache_cap - 1)) {
-        if (c->hash == h && strcmp(c->sql, sql) == 0) {
-            s = c;
-            break;
-        }
-    }
+    struct gh_db_stmt *s = gh_stmt_cache_get(&db->cache, sql);
     if (s && s->in_use) {
-        s = stmt_new(db, sql, h, false);
+        s = stmt_new(db, sql, false);
     } else if (!s) {
-        s = stmt_new(db, sql, h, true);
-        cache_put(db, s);
+        s = stmt_new(db, sql, true);
+        gh_stmt_cache_put(&db->cache, s->sql, s);
     }
     s->in_use = true;
     return s;

@@ -15,33 +15,21 @@
 
 #include "core/alloc.h"
 #include "store/schema.h"
+#include "store/stmt_cache.h"
 
 struct gh_db_stmt {
     sqlite3_stmt *st;
     struct gh_db *db;
     char *sql; /* the cache key; NULL for an uncached statement */
-    unsigned long long hash;
     bool in_use;
 };
 
 struct gh_db {
     sqlite3 *h;
-    int last_rc;               /* extended result code of the last failure */
-    char err[256];             /* a failure outside sqlite3 (cache, pragmas) */
-    struct gh_db_stmt **cache; /* open addressing, power-of-two capacity */
-    size_t cache_cap;
-    size_t cache_n;
+    int last_rc;   /* extended result code of the last failure */
+    char err[256]; /* a failure outside sqlite3 (cache, pragmas) */
+    struct gh_stmt_cache cache;
 };
-
-static unsigned long long sql_hash(const char *s)
-{
-    unsigned long long h = 1469598103934665603ULL;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
 
 static void remember(struct gh_db *db, int rc)
 {
@@ -92,13 +80,13 @@ static struct gh_db *sq_connect(const char *target, int busy_timeout_ms, char *e
     }
     struct gh_db *db = gh_xcalloc(1, sizeof *db);
     db->h = h;
-    db->cache_cap = 64;
-    db->cache = gh_xcalloc(db->cache_cap, sizeof *db->cache);
+    gh_stmt_cache_init(&db->cache);
     return db;
 }
 
-static void stmt_free(struct gh_db_stmt *s)
+static void stmt_free(void *p)
 {
+    struct gh_db_stmt *s = p;
     sqlite3_finalize(s->st);
     free(s->sql);
     free(s);
@@ -108,42 +96,12 @@ static void sq_close(struct gh_db *db)
 {
     if (!db)
         return;
-    for (size_t i = 0; i < db->cache_cap; i++) {
-        if (db->cache[i])
-            stmt_free(db->cache[i]);
-    }
-    free(db->cache);
+    gh_stmt_cache_free(&db->cache, stmt_free);
     sqlite3_close(db->h);
     free(db);
 }
 
-static void cache_put(struct gh_db *db, struct gh_db_stmt *s)
-{
-    if ((db->cache_n + 1) * 2 > db->cache_cap) {
-        size_t cap = db->cache_cap * 2;
-        struct gh_db_stmt **t = gh_xcalloc(cap, sizeof *t);
-        for (size_t i = 0; i < db->cache_cap; i++) {
-            struct gh_db_stmt *o = db->cache[i];
-            if (!o)
-                continue;
-            size_t j = (size_t)o->hash & (cap - 1);
-            while (t[j])
-                j = (j + 1) & (cap - 1);
-            t[j] = o;
-        }
-        free(db->cache);
-        db->cache = t;
-        db->cache_cap = cap;
-    }
-    size_t j = (size_t)s->hash & (db->cache_cap - 1);
-    while (db->cache[j])
-        j = (j + 1) & (db->cache_cap - 1);
-    db->cache[j] = s;
-    db->cache_n++;
-}
-
-static struct gh_db_stmt *stmt_new(struct gh_db *db, const char *sql, unsigned long long hash,
-                                   bool cached)
+static struct gh_db_stmt *stmt_new(struct gh_db *db, const char *sql, bool cached)
 {
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v3(db->h, sql, -1, cached ? SQLITE_PREPARE_PERSISTENT : 0, &st, NULL);
@@ -155,7 +113,6 @@ static struct gh_db_stmt *stmt_new(struct gh_db *db, const char *sql, unsigned l
     struct gh_db_stmt *s = gh_xcalloc(1, sizeof *s);
     s->st = st;
     s->db = db;
-    s->hash = hash;
     s->sql = cached ? gh_xstrdup(sql) : NULL;
     return s;
 }
@@ -164,22 +121,17 @@ static struct gh_db_stmt *stmt_new(struct gh_db *db, const char *sql, unsigned l
  * inside a loop over its own rows) gets an uncached twin, finalized on reset. */
 static struct gh_db_stmt *sq_prepare(struct gh_db *db, const char *sql)
 {
-    unsigned long long h = sql_hash(sql);
-    size_t j = (size_t)h & (db->cache_cap - 1);
-    for (struct gh_db_stmt *s; (s = db->cache[j]) != NULL; j = (j + 1) & (db->cache_cap - 1)) {
-        if (s->hash == h && strcmp(s->sql, sql) == 0) {
-            if (s->in_use)
-                break;
-            s->in_use = true;
-            return s;
-        }
+    struct gh_db_stmt *s = gh_stmt_cache_get(&db->cache, sql);
+    if (s && !s->in_use) {
+        s->in_use = true;
+        return s;
     }
-    bool cache_it = db->cache[j] == NULL; /* not found, rather than found busy */
-    struct gh_db_stmt *s = stmt_new(db, sql, h, cache_it);
+    bool cache_it = s == NULL; /* not found, rather than found busy */
+    s = stmt_new(db, sql, cache_it);
     if (!s)
         return NULL;
     if (cache_it)
-        cache_put(db, s);
+        gh_stmt_cache_put(&db->cache, s->sql, s);
     s->in_use = true;
     return s;
 }
