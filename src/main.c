@@ -2,6 +2,7 @@
  * declares its options, parses them and runs; see `gatehouse --help`. */
 #include "authz/authz.h"
 #include "core/cli.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/version.h"
 #include "crypto/hash.h"
@@ -175,13 +176,6 @@ struct app {
     struct gh_listener *listener;
 };
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static bool app_ready(void *ctx, char *why, size_t whylen)
 {
     struct app *a = ctx;
@@ -287,7 +281,7 @@ static void app_metrics(void *ctx, struct gh_buf *out)
         "publish.\n"
         "# TYPE gatehouse_snapshot_last_load_seconds gauge\n"
         "gatehouse_snapshot_last_load_seconds %.6f\n",
-        (double)gh_snapshot_holder_age_ms(a->snapshot, now_ms()) / 1000.0,
+        (double)gh_snapshot_holder_age_ms(a->snapshot, gh_realtime_ms()) / 1000.0,
         (unsigned long long)gh_snapshot_holder_generation(a->snapshot),
         (unsigned long long)st.loads, (unsigned long long)st.failures,
         (double)st.last_load_us / 1e6);

@@ -12,6 +12,7 @@
 #include "authz/limit.h"
 #include "authz/token.h"
 #include "authz/usage.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "crypto/hash.h"
 #include "domain/access.h"
@@ -414,13 +415,6 @@ static bool check_customer_number(struct check *c)
     return true;
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static bool check_rate(struct check *c)
 {
     if (!c->sub || !c->sub->plan_id || !c->sub->id)
@@ -430,7 +424,7 @@ static bool check_rate(struct check *c)
         return true;
     int64_t retry = 0;
     if (gh_authz_limits_take(c->z->limits, gh_str_c(c->sub->id), plan->rate_limit_requests,
-                             plan->rate_limit_window_secs, mono_ms(), &retry))
+                             plan->rate_limit_window_secs, gh_monotonic_ms(), &retry))
         return true;
     gh_resp_header(c->req, "Retry-After", gh_arena_printf(c->req->arena, "%" PRId64, retry));
     refuse(c, GH_AUTHZ_DENY_RATE_LIMIT, 429, "plan",

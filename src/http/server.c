@@ -1,5 +1,6 @@
 #include "http/server.h"
 #include "core/alloc.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "crypto/random.h"
 #include "http/request.h"
@@ -38,13 +39,6 @@ struct gh_server {
 };
 
 #define ARENA_BLOCK 16384
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* ---- per-thread arena cache ------------------------------------------- */
 
@@ -207,7 +201,7 @@ static void observe(struct gh_req *req)
 {
     struct gh_server *s = req->server;
     gh_metrics_observe(s->metrics, req->route ? req->route->index : gh_router_count(s->router),
-                       req->status, now_ns() - req->start_ns);
+                       req->status, gh_monotonic_ns() - req->start_ns);
 }
 
 void gh_resp_send(struct gh_req *req, int status, const char *content_type, const char *body,
@@ -366,7 +360,7 @@ static void *on_request_start(void *cls, const char *uri, struct MHD_Connection 
     req->server = s;
     req->app = s->app;
     req->conn = conn;
-    req->start_ns = now_ns();
+    req->start_ns = gh_monotonic_ns();
     size_t n = strlen(uri);
     char *copy = gh_arena_strndup(a, uri, n);
     req->uri = gh_str_n(copy, n);
@@ -551,7 +545,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     if (!req)
         return;
     *req_cls = NULL;
-    int64_t dur = now_ns() - req->start_ns;
+    int64_t dur = gh_monotonic_ns() - req->start_ns;
     int status = req->status;
     struct gh_log_line l;
     if (status && gh_log_begin(&l, GH_LOG_INFO, "http.request")) {
@@ -724,8 +718,8 @@ void gh_server_shutdown(struct gh_server *s, unsigned grace_ms)
         close(lfd);
         s->listen_fd = -1;
     }
-    int64_t deadline = now_ns() + (int64_t)grace_ms * 1000000;
-    while (atomic_load(&s->inflight) > 0 && now_ns() < deadline) {
+    int64_t deadline = gh_monotonic_ns() + (int64_t)grace_ms * 1000000;
+    while (atomic_load(&s->inflight) > 0 && gh_monotonic_ns() < deadline) {
         struct timespec ts = {0, 5 * 1000000};
         nanosleep(&ts, NULL);
     }

@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "crypto/password.h"
+#include "core/clock.h"
 #include "crypto/secret.h"
 #include "domain/id.h"
 #include "domain/validate.h"
@@ -283,13 +284,6 @@ static bool mail_reset(struct gh_call *c, const struct gh_user *u)
                           token, c->now + ttl, NULL);
 }
 
-static int64_t monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* Sleeps until RESET_ANSWER_FLOOR_MS after start_ns.  A reset request for
  * a registered address writes a token, a mail and an audit event; one for
  * an unknown address writes nothing and would answer measurably sooner. */
@@ -304,7 +298,7 @@ static void wait_answer_floor(int64_t start_ns)
 static void h_password_reset(struct gh_req *req)
 {
     static const char *const fields[] = {"email", NULL};
-    int64_t start_ns = monotonic_ns();
+    int64_t start_ns = gh_monotonic_ns();
     struct gh_call c;
     char *email;
     if (!gh_call_begin(&c, req, GH_CALL_BODY | GH_CALL_ANONYMOUS | GH_CALL_WRITE) ||

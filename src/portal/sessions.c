@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "http/throttle.h"
 #include "crypto/password.h"
@@ -26,13 +27,6 @@
  * enough to mean "for good", short enough that now + days never overflows. */
 #define TOKEN_DAYS_UNLIMITED 36500
 #define WRONG_CREDENTIALS "email or password is wrong"
-
-static int64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- POST /api/v1/session ------------------------------------------------- */
 
@@ -55,7 +49,7 @@ static int64_t login_wait_ms(const struct gh_portal *p, const char *email, const
 
 static void login_failed(const struct gh_portal *p, const char *email, const char *addr)
 {
-    int64_t now_ms = monotonic_ms();
+    int64_t now_ms = gh_monotonic_ms();
     if (p->throttle_account)
         gh_throttle_fail(p->throttle_account, email, now_ms);
     if (p->throttle_addr && *addr)
@@ -202,7 +196,7 @@ static void h_session_create(struct gh_req *req)
     gh_email_normalize(email);
     size_t password_len = strlen(password);
 
-    int64_t wait = login_wait_ms(c.p, email, req->client_addr, monotonic_ms());
+    int64_t wait = login_wait_ms(c.p, email, req->client_addr, gh_monotonic_ms());
     if (wait > 0) {
         answer_throttled(&c, wait);
         return;

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "store/store_int.h"
 
@@ -58,20 +59,6 @@ struct gh_listener {
     _Atomic uint64_t notifications, reloads, reconnects;
 };
 
-static int64_t realtime_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* libpq's message, first line only (it adds hints on later lines). */
 static void set_error(struct gh_listener *l, const char *what, const char *msg)
 {
@@ -91,7 +78,7 @@ static void mark_down(struct gh_listener *l, int64_t last_alive)
     bool was_up = l->up;
     l->up = false;
     if (l->down_since == 0)
-        l->down_since = realtime_ms();
+        l->down_since = gh_realtime_ms();
     char err[sizeof l->last_error];
     snprintf(err, sizeof err, "%s", l->last_error);
     pthread_mutex_unlock(&l->mu);
@@ -121,7 +108,7 @@ static void mark_up(struct gh_listener *l)
     struct gh_log_line line;
     if (gh_log_begin(&line, GH_LOG_INFO, again ? "listener.caught_up" : "listener.connected")) {
         if (again && since)
-            gh_log_int(&line, "down_ms", realtime_ms() - since);
+            gh_log_int(&line, "down_ms", gh_realtime_ms() - since);
         gh_log_end(&line);
     }
 }
@@ -196,7 +183,7 @@ static void *listener_main(void *arg)
 {
     struct gh_listener *l = arg;
     int64_t backoff = BACKOFF_MIN_MS;
-    int64_t last_alive = realtime_ms(); /* the snapshot main loaded just before */
+    int64_t last_alive = gh_realtime_ms(); /* the snapshot main loaded just before */
     bool first = true;
     for (;;) {
         if (!l->conn && !connect_and_listen(l)) {
@@ -212,15 +199,15 @@ static void *listener_main(void *arg)
          * node is not ready (retried at the backoff pace). */
         bool synced = first && l->synced_at_start;
         first = false;
-        int64_t retry_at = 0, next_full = synced ? monotonic_ms() + l->refresh_ms : 0;
+        int64_t retry_at = 0, next_full = synced ? gh_monotonic_ms() + l->refresh_ms : 0;
         bool stop = false;
         for (;;) {
-            int64_t now = monotonic_ms();
+            int64_t now = gh_monotonic_ms();
             if (!synced && now >= retry_at) {
                 if (reload(l)) {
                     synced = true;
                     mark_up(l);
-                    next_full = monotonic_ms() + l->refresh_ms;
+                    next_full = gh_monotonic_ms() + l->refresh_ms;
                 } else {
                     set_error(l, "reloading after reconnecting",
                               "the snapshot load failed (logged)");
@@ -231,7 +218,7 @@ static void *listener_main(void *arg)
                 reload(l); /* the safety net; a failure is logged and counted */
                 next_full = now + l->refresh_ms;
             }
-            now = monotonic_ms();
+            now = gh_monotonic_ms();
             int64_t wait = synced ? next_full - now : retry_at - now;
             if (wait > POLL_MAX_MS)
                 wait = POLL_MAX_MS;
@@ -256,7 +243,7 @@ static void *listener_main(void *arg)
                 set_error(l, "connection lost", PQerrorMessage(l->conn));
                 break;
             }
-            last_alive = realtime_ms();
+            last_alive = gh_realtime_ms();
             /* every notification queued now is covered by one reload */
             uint64_t got = 0;
             PGnotify *nf;
@@ -311,7 +298,7 @@ struct gh_listener *gh_listener_start(struct gh_store *store, struct gh_snapshot
         l->synced_at_start = true;
         mark_up(l);
     } else if (!l->conn) {
-        mark_down(l, realtime_ms());
+        mark_down(l, gh_realtime_ms());
     }
     int rc = pthread_create(&l->thread, NULL, listener_main, l);
     if (rc != 0) {

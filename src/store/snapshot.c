@@ -36,6 +36,7 @@
 
 #include "core/alloc.h"
 #include "core/arena.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "crypto/random.h"
 
@@ -712,13 +713,6 @@ static void build_active_keys(struct gh_snapshot *s)
     }
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 struct gh_snapshot *gh_snapshot_builder_finish(struct gh_snapshot_builder *b)
 {
     struct gh_arena *a = b->arena;
@@ -823,7 +817,7 @@ struct gh_snapshot *gh_snapshot_builder_finish(struct gh_snapshot_builder *b)
             gh_log_end(&l);
         }
     }
-    s->built_at_ms = now_ms();
+    s->built_at_ms = gh_realtime_ms();
     return s;
 }
 

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "core/arena.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "store/snapshot_int.h"
 #include "store/store.h"
@@ -89,20 +90,6 @@ bool gh_snapshot_load(struct gh_store *store, struct gh_snapshot **out, char *er
     return true;
 }
 
-static int64_t monotonic_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static int64_t realtime_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 bool gh_snapshot_refresh(struct gh_snapshot_holder *h, struct gh_store *store)
 {
     pthread_mutex_lock(&h->refresh_mu);
@@ -111,8 +98,8 @@ bool gh_snapshot_refresh(struct gh_snapshot_holder *h, struct gh_store *store)
         pthread_mutex_unlock(&h->refresh_mu);
         return true;
     }
-    int64_t t0 = monotonic_us();
-    int64_t began_ms = realtime_ms();
+    int64_t t0 = gh_monotonic_us();
+    int64_t began_ms = gh_realtime_ms();
     struct gh_snapshot *s;
     char err[512];
     if (!gh_snapshot_load(store, &s, err, sizeof err)) {
@@ -125,7 +112,7 @@ bool gh_snapshot_refresh(struct gh_snapshot_holder *h, struct gh_store *store)
     gh_snapshot_publish(h, s);
     h->loaded = true;
     h->loaded_generation = generation;
-    int64_t took = monotonic_us() - t0;
+    int64_t took = gh_monotonic_us() - t0;
     atomic_store(&h->last_load_us, took);
     atomic_fetch_add(&h->n_loads, 1);
     atomic_store(&h->ever_loaded, true);
