@@ -16,6 +16,7 @@
 #include "oauth/keys.h"
 #include "oauth/oauth.h"
 #include "oauth/token.h"
+#include "portal/admin_cli.h"
 #include "portal/mailer.h"
 #include "portal/notify.h"
 #include "portal/portal.h"
@@ -50,7 +51,8 @@ static const char *default_db(void)
 
 #define DB_OPTION(dst)                                                                             \
     {                                                                                              \
-        "db", "GATEHOUSE_DB", "PATH|URL", "database: an SQLite file path (created if missing)",    \
+        "db", "GATEHOUSE_DB", "PATH|URL",                                                          \
+            "database: an SQLite file path (created if missing) or a postgres:// URL",             \
             GH_OPT_STRING, (dst), 0, 0                                                             \
     }
 
@@ -797,7 +799,7 @@ static int cmd_migrate(int argc, char **argv)
     char *pos[1];
     size_t npos;
     enum gh_cli_result r =
-        gh_cli_parse("gatehouse migrate", "gatehouse migrate [--db PATH]",
+        gh_cli_parse("gatehouse migrate", "gatehouse migrate [--db PATH|URL]",
                      "Creates the database if needed and applies pending schema migrations.\n"
                      "Safe to run repeatedly; refuses a database newer than this binary.",
                      opts, 1, argc, argv, pos, 0, &npos);
@@ -838,11 +840,12 @@ static int cmd_keys(int argc, char **argv)
     bool retire = argc >= 1 && strcmp(argv[0], "retire") == 0;
     if (!list && !rotate && !retire) {
         bool help = argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0);
-        fprintf(help ? stdout : stderr,
-                "usage: gatehouse keys list [--db PATH] [--key-file PATH]\n"
-                "       gatehouse keys rotate [--db PATH] [--key-file PATH] [--alg ALG] [--lead "
-                "SECONDS]\n"
-                "       gatehouse keys retire KID [--db PATH] [--key-file PATH]\n");
+        fprintf(
+            help ? stdout : stderr,
+            "usage: gatehouse keys list [--db PATH|URL] [--key-file PATH]\n"
+            "       gatehouse keys rotate [--db PATH|URL] [--key-file PATH] [--alg ALG] [--lead "
+            "SECONDS]\n"
+            "       gatehouse keys retire KID [--db PATH|URL] [--key-file PATH]\n");
         return help ? EXIT_SUCCESS : EXIT_USAGE;
     }
     const char *db = default_db();
@@ -861,10 +864,10 @@ static int cmd_keys(int argc, char **argv)
                       : rotate ? "gatehouse keys rotate"
                                : "gatehouse keys retire";
     const char *usage =
-        list     ? "gatehouse keys list [--db PATH] [--key-file PATH]"
-        : rotate ? "gatehouse keys rotate [--db PATH] [--key-file PATH] [--alg ALG] [--lead "
+        list     ? "gatehouse keys list [--db PATH|URL] [--key-file PATH]"
+        : rotate ? "gatehouse keys rotate [--db PATH|URL] [--key-file PATH] [--alg ALG] [--lead "
                    "SECONDS]"
-                 : "gatehouse keys retire KID [--db PATH] [--key-file PATH]";
+                 : "gatehouse keys retire KID [--db PATH|URL] [--key-file PATH]";
     const char *description =
         list     ? "Lists the token service's signing keys, newest first."
         : rotate ? "Adds a signing key that is published in JWKS now and signs tokens after the\n"
@@ -956,7 +959,7 @@ static int cmd_admin_token(int argc, char **argv)
 {
     if (argc < 1 || strcmp(argv[0], "create") != 0) {
         if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
-            printf("usage: gatehouse admin-token create [--db PATH] [--key-file PATH] [--name "
+            printf("usage: gatehouse admin-token create [--db PATH|URL] [--key-file PATH] [--name "
                    "NAME]\n\n"
                    "Platform-admin API tokens authenticate operators to the management API\n"
                    "(Authorization: Bearer <token>).  `gatehouse admin-token create --help` for "
@@ -980,7 +983,7 @@ static int cmd_admin_token(int argc, char **argv)
     size_t npos;
     enum gh_cli_result r =
         gh_cli_parse("gatehouse admin-token create",
-                     "gatehouse admin-token create [--db PATH] [--key-file PATH] [--name NAME]",
+                     "gatehouse admin-token create [--db PATH|URL] [--key-file PATH] [--name NAME]",
                      "Creates a platform-admin API token and prints it once on stdout; only its\n"
                      "hash is stored, so keep it now.  Use it as `Authorization: Bearer <token>`.",
                      opts, sizeof opts / sizeof opts[0], argc - 1, argv + 1, pos, 0, &npos);
@@ -1062,7 +1065,7 @@ static int cmd_version(int argc, char **argv)
     char *pos[1];
     size_t npos;
     enum gh_cli_result r = gh_cli_parse(
-        "gatehouse version", "gatehouse version [--db PATH]",
+        "gatehouse version", "gatehouse version [--db PATH|URL]",
         "Prints the version, the libraries it runs on and the database schema version it\n"
         "knows; with --db, also that database's schema version (read only).",
         opts, 1, argc, argv, pos, 0, &npos);
@@ -1102,17 +1105,19 @@ static int cmd_version(int argc, char **argv)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: gatehouse COMMAND [options]\n\n"
-               "gatehouse is an API access-management server: developer portal backend, OAuth2\n"
-               "token service and per-request authorization check for API gateways.\n\n"
-               "commands:\n"
-               "  serve                 run the server (default: 127.0.0.1:8080, ./gatehouse.db)\n"
-               "  migrate               create or upgrade the database schema\n"
-               "  admin-token create    print a new platform-admin API token\n"
-               "  token verify-hash     check an access token against its hash (providers)\n"
-               "  keys                  the token service's signing keys: list, rotate, retire\n"
-               "  version               print the version\n\n"
-               "`gatehouse COMMAND --help` describes a command's options.\n");
+    fprintf(f,
+            "usage: gatehouse COMMAND [options]\n\n"
+            "gatehouse is an API access-management server: developer portal backend, OAuth2\n"
+            "token service and per-request authorization check for API gateways.\n\n"
+            "commands:\n"
+            "  serve                 run the server (default: 127.0.0.1:8080, ./gatehouse.db)\n"
+            "  migrate               create or upgrade the database schema\n"
+            "  admin-token create    print a new platform-admin API token\n"
+            "  platform-admin        make a person a platform admin or not: grant, revoke, list\n"
+            "  token verify-hash     check an access token against its hash (providers)\n"
+            "  keys                  the token service's signing keys: list, rotate, retire\n"
+            "  version               print the version\n\n"
+            "`gatehouse COMMAND --help` describes a command's options.\n");
 }
 
 int main(int argc, char **argv)
@@ -1128,6 +1133,8 @@ int main(int argc, char **argv)
         return cmd_serve(argc - 2, argv + 2);
     if (strcmp(cmd, "migrate") == 0)
         return cmd_migrate(argc - 2, argv + 2);
+    if (strcmp(cmd, "platform-admin") == 0)
+        return gh_cli_platform_admin(argc - 2, argv + 2, default_db());
     if (strcmp(cmd, "token") == 0) {
         if (argc >= 3 && strcmp(argv[2], "verify-hash") == 0)
             return gh_cli_token_verify_hash(argc - 3, argv + 3);

@@ -27,6 +27,14 @@
 #ifndef GH_STORE_ENTITIES_H
 #define GH_STORE_ENTITIES_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "domain/model.h"
+#include "store/store.h"
+
 /* ---- users (store/users.c) ------------------------------------------------ */
 
 /* The email is stored lower-cased; CONFLICT if it is taken (any case). */

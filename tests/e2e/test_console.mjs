@@ -10,7 +10,9 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import {
+  BIN,
   startServer,
   launchBrowser,
   newPage,
@@ -368,6 +370,18 @@ test('platform admin searches a developer and views an organization', async (t) 
     .click();
   await page.getByRole('heading', { name: 'Developers', level: 1 }).waitFor();
   assert.equal((await server.api('GET', `/api/v1/developers/${zed.user.id}`, { as: 'admin' })).status, 404);
+});
+
+test('a person made platform admin with the command line gets the admin pages at login', async (t) => {
+  const person = await server.newPerson({ email: uniqueEmail('ada'), name: 'Ada Admin' });
+  execFileSync(BIN, ['platform-admin', 'grant', person.email, '--db', server.db], { stdio: 'pipe' });
+  const page = await openPage(t);
+  await consoleLogin(page, person);
+  await page.getByRole('heading', { name: 'Organizations', level: 1 }).waitFor();
+  await page.getByRole('link', { name: 'Developers' }).click();
+  await page.getByLabel('Search developers by email or name').fill('ada');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByRole('link', { name: 'Ada Admin' }).waitFor();
 });
 
 test('someone who is neither a provider ADMIN nor a platform admin is sent to the portal', async (t) => {

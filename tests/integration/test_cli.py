@@ -11,6 +11,7 @@ import tempfile
 import time
 import unittest
 
+import api
 import harness
 
 
@@ -317,3 +318,64 @@ class ServeProcessTest(TempDirTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class PlatformAdminCommandTest(api.ApiTestCase):
+    """`gatehouse platform-admin grant|revoke|list` against a running server:
+    the change takes effect on the person's next request and is audited."""
+
+    def cli(self, *args):
+        return harness.run_cli(["platform-admin", *args, "--db", self.server.db],
+                               cwd=self.server.tmpdir)
+
+    def test_grant_list_revoke_change_what_the_person_may_do(self):
+        person = self.new_person("pa", name="Pat Admin")
+        self.refused(403, self.call("GET", "/api/v1/developers", as_=person))
+
+        p = self.cli("grant", person.email.upper())
+        self.assertEqual(p.returncode, 0, p)
+        self.assertIn("is now a platform admin", p.stderr)
+        self.ok(200, self.call("GET", "/api/v1/developers", as_=person))
+        me = self.ok(200, self.call("GET", "/api/v1/me", as_=person))
+        self.assertTrue(me["user"]["platform_admin"], me)
+
+        p = self.cli("list")
+        self.assertEqual(p.returncode, 0, p)
+        self.assertIn("%s\tPat Admin\t%s" % (person.email, person.id), p.stdout.splitlines())
+
+        again = self.cli("grant", person.email)
+        self.assertEqual(again.returncode, 0, again)
+        self.assertIn("nothing changed", again.stderr)
+
+        p = self.cli("revoke", person.email)
+        self.assertEqual(p.returncode, 0, p)
+        self.refused(403, self.call("GET", "/api/v1/developers", as_=person))
+        self.assertNotIn(person.email, self.cli("list").stdout)
+
+        events = self.ok(200, self.call("GET", "/api/v1/audit?object=" + person.id,
+                                        as_=self.admin))["items"]
+        actions = [e["action"] for e in events]
+        self.assertIn("user.platform_admin.grant", actions)
+        self.assertIn("user.platform_admin.revoke", actions)
+
+    def test_unknown_and_unverified_addresses_are_refused(self):
+        p = self.cli("grant", "nobody-%d@example.test" % os.getpid())
+        self.assertEqual(p.returncode, 1, p)
+        self.assertIn("nobody has registered", p.stderr)
+
+        addr = self.register(self.unique_email("unverified"))
+        p = self.cli("grant", addr)
+        self.assertEqual(p.returncode, 1, p)
+        self.assertIn("not verified", p.stderr)
+        self.assertNotIn(addr, self.cli("list").stdout)
+
+    def test_usage_errors(self):
+        p = harness.run_cli(["platform-admin", "promote", "x@example.test"],
+                            cwd=self.server.tmpdir)
+        self.assertEqual(p.returncode, 2, p)
+        p = self.cli("grant")
+        self.assertEqual(p.returncode, 2, p)
+        p = harness.run_cli(["platform-admin", "--help"], cwd=self.server.tmpdir)
+        self.assertEqual(p.returncode, 0, p)
+        for word in ("grant", "revoke", "list", "verified"):
+            self.assertIn(word, p.stdout)
