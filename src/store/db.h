@@ -80,9 +80,10 @@ struct gh_db_driver {
     /* Tells other processes sharing the database that this write
      * transaction changed hot-path data.  The store calls it inside the
      * transaction, just before COMMIT, when the transaction is touched; the
-     * announcement must be delivered only if the transaction commits.  NULL
+     * announcement must be delivered only if the transaction commits, and
+     * carry origin (hex digits: the committing store, see store.h).  NULL
      * when the backend has no other process to tell (SQLite: one node). */
-    enum gh_store_rc (*announce)(struct gh_db *db);
+    enum gh_store_rc (*announce)(struct gh_db *db, const char *origin);
     /* True when the connection is still usable; a pool slot whose
      * connection broke is reconnected before reuse.  NULL: never breaks. */
     bool (*alive)(struct gh_db *db);

@@ -627,9 +627,12 @@ static enum gh_store_rc pg_exec(struct gh_db *db, const char *sql)
     return run_simple(db, sql, NULL);
 }
 
-static enum gh_store_rc pg_announce(struct gh_db *db)
+static enum gh_store_rc pg_announce(struct gh_db *db, const char *origin)
 {
-    return run_simple(db, "SELECT pg_notify('" GH_STORE_CHANGES_CHANNEL "', '')", NULL);
+    /* origin is hex digits (store.c makes it), safe inside a literal */
+    char sql[96 + GH_STORE_ORIGIN_LEN];
+    snprintf(sql, sizeof sql, "SELECT pg_notify('" GH_STORE_CHANGES_CHANNEL "', '%s')", origin);
+    return run_simple(db, sql, NULL);
 }
 
 static int64_t pg_changes(struct gh_db *db)

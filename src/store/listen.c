@@ -56,7 +56,7 @@ struct gh_listener {
     bool ever_up;         /* the first connection succeeded once */
     char last_error[200]; /* why the feed is down (no password: libpq's message) */
 
-    _Atomic uint64_t notifications, reloads, reconnects;
+    _Atomic uint64_t notifications, own, reloads, reconnects;
 };
 
 /* libpq's message, first line only (it adds hints on later lines). */
@@ -245,15 +245,19 @@ static void *listener_main(void *arg)
             }
             last_alive = gh_realtime_ms();
             /* every notification queued now is covered by one reload */
-            uint64_t got = 0;
+            uint64_t got = 0, own = 0;
             PGnotify *nf;
             while ((nf = PQnotifies(l->conn)) != NULL) {
                 got++;
+                /* this store's own commit: its snapshot has it already */
+                if (nf->extra && strcmp(nf->extra, l->store->origin) == 0)
+                    own++;
                 PQfreemem(nf);
             }
             if (got) {
                 atomic_fetch_add(&l->notifications, got);
-                if (synced)
+                atomic_fetch_add(&l->own, own);
+                if (synced && got > own)
                     reload(l);
             }
         }
@@ -283,6 +287,7 @@ struct gh_listener *gh_listener_start(struct gh_store *store, struct gh_snapshot
     pthread_mutex_init(&l->mu, NULL);
     atomic_init(&l->notifications, 0);
     atomic_init(&l->reloads, 0);
+    atomic_init(&l->own, 0);
     atomic_init(&l->reconnects, 0);
     if (pipe(l->wake) != 0) {
         snprintf(err, errlen, "change listener: pipe: %s", strerror(errno));
@@ -359,5 +364,6 @@ void gh_listener_get_stats(struct gh_listener *l, struct gh_listener_stats *out)
     pthread_mutex_unlock(&l->mu);
     out->notifications = atomic_load(&l->notifications);
     out->reloads = atomic_load(&l->reloads);
+    out->own = atomic_load(&l->own);
     out->reconnects = atomic_load(&l->reconnects);
 }

@@ -58,6 +58,7 @@ struct gh_listener_stats {
     bool connected;         /* LISTEN is active and the snapshot caught up */
     int64_t down_since_ms;  /* Unix ms the feed was lost; 0 while up */
     uint64_t notifications; /* notifications received */
+    uint64_t own;           /* of them, this store's own commits (no reload) */
     uint64_t reloads;       /* reloads the listener ran (notifications, timer, reconnects) */
     uint64_t reconnects;    /* connections re-established after a loss */
 };

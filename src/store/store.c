@@ -24,6 +24,8 @@
 
 #include "core/alloc.h"
 #include "core/log.h"
+#include "crypto/hash.h"
+#include "crypto/random.h"
 #include "store/schema.h"
 
 #define DEFAULT_POOL_SIZE 4
@@ -224,6 +226,9 @@ struct gh_store *gh_store_open(const char *url, const struct gh_store_options *o
     pthread_cond_init(&s->writer_done, &ca);
     pthread_condattr_destroy(&ca);
     atomic_init(&s->generation, 0);
+    uint8_t origin[GH_STORE_ORIGIN_LEN / 2];
+    gh_random_bytes(origin, sizeof origin);
+    gh_hex_encode(origin, sizeof origin, s->origin);
     atomic_init(&s->errors, 0);
 
     s->slots = gh_xcalloc((size_t)s->pool_size, sizeof *s->slots);
@@ -451,7 +456,7 @@ enum gh_store_rc gh_store_commit(struct gh_tx *tx)
     }
     enum gh_store_rc rc = GH_STORE_OK;
     if (tx->touched && tx->mode == GH_TX_WRITE && s->drv->announce) {
-        rc = s->drv->announce(tx->db);
+        rc = s->drv->announce(tx->db, s->origin);
         if (rc != GH_STORE_OK) {
             gh_store_tx_db_error(tx, "announce");
             s->drv->rollback(tx->db);

@@ -68,9 +68,13 @@ bool gh_store_is_postgres(const struct gh_store *s);
  * a listener's own connection; owned by the store. */
 const char *gh_store_target(const struct gh_store *s);
 /* On PostgreSQL every committed touched transaction runs
- * pg_notify(GH_STORE_CHANGES_CHANNEL, '') just before its COMMIT, so the
- * notification reaches listeners exactly when the change committed. */
+ * pg_notify(GH_STORE_CHANGES_CHANNEL, origin) just before its COMMIT, so
+ * the notification reaches listeners exactly when the change committed.
+ * origin is the committing store's GH_STORE_ORIGIN_LEN hex digits, random
+ * per gh_store_open: a node's listener skips its own store's notifications,
+ * whose change the commit already put into its snapshot. */
 #define GH_STORE_CHANGES_CHANNEL "gatehouse_changes"
+#define GH_STORE_ORIGIN_LEN 32
 
 /* Schema.  gh_store_migrate applies pending numbered migrations, each in its
  * own transaction; idempotent.  A database whose version is newer than this

@@ -41,6 +41,8 @@ struct gh_store {
     void (*on_change)(void *ctx);
     void *on_change_ctx;
     _Atomic uint64_t generation;
+    /* This store's name in change announcements (store.h), hex, random. */
+    char origin[GH_STORE_ORIGIN_LEN + 1];
     _Atomic uint64_t errors;
 };
 

@@ -1066,7 +1066,10 @@ static int notifications_within(PGconn *c, int ms)
         PGnotify *note;
         while ((note = PQnotifies(c)) != NULL) {
             assert_string_equal(note->relname, GH_STORE_CHANGES_CHANNEL);
-            assert_string_equal(note->extra, "");
+            /* the committing store's origin: hex digits, for its own
+             * listener to recognise */
+            assert_int_equal(strlen(note->extra), GH_STORE_ORIGIN_LEN);
+            assert_int_equal(strspn(note->extra, "0123456789abcdef"), GH_STORE_ORIGIN_LEN);
             n++;
             PQfreemem(note);
         }
