@@ -9,6 +9,7 @@ import json
 import os
 import shlex
 import sys
+import urllib.parse
 import urllib.error
 import urllib.request
 
@@ -53,6 +54,30 @@ def provider_and_partner(gh, api_fields):
     gh.call("PUT", "/api/v1/orgs/%s/customer-numbers" % partner["id"],
             {"customer_numbers": ["12345", "A-77"]})
     return api, plan, partner, tenant
+
+
+def gateway_world(gh, app_name):
+    """bench/check's world: provider_and_partner with an oauth2 API taking
+    the customer number from the query parameter "customerId", a
+    confidential app APP_NAME issuing ES256 JWTs, subscribed (active), and
+    one token for it from /connect/token (seed 003's request).  Returns
+    (api, app, tenant, token_answer)."""
+    api, plan, partner, tenant = provider_and_partner(
+        gh, {"auth_method": "oauth2", "subscription_required": True,
+             "customer_number": {"in": "query", "name": "customerId"}})
+    app = gh.call("POST", "/api/v1/orgs/%s/apps" % partner["id"],
+                  {"name": app_name, "token_type": "jwt"})
+    sub = gh.call("POST", "/api/v1/apps/%s/subscriptions" % app["id"],
+                  {"api": api["id"], "plan": plan["id"]})
+    if sub.get("status") != "active":
+        sys.exit("setup_world: the subscription is %s, not active" % sub.get("status"))
+    form = urllib.parse.urlencode({
+        "grant_type": "client_credentials", "client_id": app["client_id"],
+        "client_secret": app["client_secret"], "scope": "profile", "resource": "connectapi",
+        "acr_values": "tenant:%s" % tenant}).encode()
+    tok = gh.send("POST", "/connect/token", form,
+                  {"Content-Type": "application/x-www-form-urlencoded"})
+    return api, app, tenant, tok
 
 
 def print_shell(out):
