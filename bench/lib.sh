@@ -213,6 +213,32 @@ wrk_warn() {
     echo "  WARNING: $1 run$2 had non-2xx=$3 socket-errors=$4" | tee -a "$results"
 }
 
+# interleaved_runs WIDTH: with the caller's wrk_once NAME OUTFILE DURATION
+# [wrk args], its list `systems` and its associative arrays rows and med:
+# one warm-up per system, then RUNS rounds running every system in turn
+# (so a slow spell of the machine hits all of them), each printed by wrk_row
+# WIDTH; fills rows[NAME.i] and med[NAME] with "rps p50 p99" and sets bad=1
+# when a run had non-2xx answers or socket errors.
+interleaved_runs() {
+    local name i out
+    for name in "${systems[@]}"; do
+        wrk_once "$name" "$tmp/$name.warmup.txt" "$WARMUP"
+    done
+    bad=0
+    for i in $(seq 1 "$RUNS"); do
+        for name in "${systems[@]}"; do
+            out=$tmp/$name.run$i.txt
+            wrk_once "$name" "$out" "$DURATION" --latency
+            wrk_row "$1" "$name" "$i" "$out"
+            rows[$name.$i]="$rps $p50 $p99"
+            if wrk_warn "$name" "$i" "$non2xx" "$serr"; then bad=1; fi
+        done
+    done
+    for name in "${systems[@]}"; do
+        med[$name]=$(for i in $(seq 1 "$RUNS"); do echo "${rows[$name.$i]}"; done | median)
+    done
+}
+
 median() {
     sort -g -k1,1 | sed -n "$(((RUNS + 1) / 2))p"
 }

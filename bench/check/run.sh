@@ -112,7 +112,7 @@ speed=$(flock "$LOCK" openssl speed -seconds 1 ecdsap256 2>/dev/null |
     awk '/ecdsa \(nistp256\)/ { printf "sign %.0f/s, verify %.0f/s", $(NF - 1), $NF }')
 echo "  openssl speed ecdsap256 (one core): ${speed:-not available}" | tee -a "$results"
 
-declare -A url token ouri rows
+declare -A url token ouri rows med
 systems=()
 
 # --- (a) nginx: the anchor's gateway config (return 200, 2 workers, no access
@@ -343,26 +343,9 @@ wrk_once() { # NAME OUTFILE DURATION [extra wrk args]
         wrk_locked "$2" "$3" -s "$LUA" "${@:4}" "${url[$1]}"
 }
 
-for name in "${systems[@]}"; do
-    wrk_once "$name" "$tmp/$name.warmup.txt" "$WARMUP"
-done
-
-bad=0
-for i in $(seq 1 "$RUNS"); do
-    for name in "${systems[@]}"; do
-        out=$tmp/$name.run$i.txt
-        wrk_once "$name" "$out" "$DURATION" --latency
-        wrk_row 14 "$name" "$i" "$out"
-        rows[$name.$i]="$rps $p50 $p99"
-        if wrk_warn "$name" "$i" "$non2xx" "$serr"; then bad=1; fi
-    done
-done
+interleaved_runs 14
 
 # --- summary -----------------------------------------------------------------
-declare -A med
-for name in "${systems[@]}"; do
-    med[$name]=$(for i in $(seq 1 "$RUNS"); do echo "${rows[$name.$i]}"; done | median)
-done
 label() {
     case $1 in
     nginx) echo "nginx return 200" ;;

@@ -111,23 +111,7 @@ wrk_once() { # NAME OUTFILE DURATION [extra wrk args]
     esac
 }
 
-for name in "${systems[@]}"; do
-    wrk_once "$name" "$tmp/$name.warmup.txt" "$WARMUP"
-done
-bad=0
-for i in $(seq 1 "$RUNS"); do
-    for name in "${systems[@]}"; do
-        out=$tmp/$name.run$i.txt
-        wrk_once "$name" "$out" "$DURATION" --latency
-        wrk_row 16 "$name" "$i" "$out"
-        rows[$name.$i]="$rps $p50 $p99"
-        if wrk_warn "$name" "$i" "$non2xx" "$serr"; then bad=1; fi
-    done
-done
-
-for name in "${systems[@]}"; do
-    med[$name]=$(for i in $(seq 1 "$RUNS"); do echo "${rows[$name.$i]}"; done | median)
-done
+interleaved_runs 16
 r_token=$(ratio token-postgres token-sqlite 3)
 r_check=$(ratio check-postgres check-sqlite 3)
 {
