@@ -219,6 +219,7 @@ wrk_warn() {
 # (so a slow spell of the machine hits all of them), each printed by wrk_row
 # WIDTH; fills rows[NAME.i] and med[NAME] with "rps p50 p99" and sets bad=1
 # when a run had non-2xx answers or socket errors.
+# shellcheck disable=SC2154,SC2034,SC2004 # systems, rows, med (associative) and bad are the caller's
 interleaved_runs() {
     local name i out
     for name in "${systems[@]}"; do
